@@ -1,0 +1,133 @@
+/**
+ * kube-proxy's iptables naming conventions (pkg/proxy/iptables/proxier.go), as data.
+ */
+import {createHash} from 'node:crypto'
+
+export const KUBE_SERVICES = 'KUBE-SERVICES'
+export const KUBE_NODEPORTS = 'KUBE-NODEPORTS'
+export const KUBE_EXTERNAL_SERVICES = 'KUBE-EXTERNAL-SERVICES'
+export const KUBE_POSTROUTING = 'KUBE-POSTROUTING'
+export const KUBE_MARK_MASQ = 'KUBE-MARK-MASQ'
+export const KUBE_MARK_DROP = 'KUBE-MARK-DROP'
+export const KUBE_FORWARD = 'KUBE-FORWARD'
+export const KUBE_FIREWALL = 'KUBE-FIREWALL'
+export const KUBE_PROXY_FIREWALL = 'KUBE-PROXY-FIREWALL'
+export const KUBE_PROXY_CANARY = 'KUBE-PROXY-CANARY'
+export const KUBE_KUBELET_CANARY = 'KUBE-KUBELET-CANARY'
+
+/** The kinds of chain kpx distinguishes. Per-service kinds are identified by prefix. */
+export type ChainKind =
+  | 'builtin'
+  | 'services' // KUBE-SERVICES
+  | 'nodeports' // KUBE-NODEPORTS
+  | 'external-services' // KUBE-EXTERNAL-SERVICES (filter)
+  | 'postrouting' // KUBE-POSTROUTING
+  | 'mark-masq' // KUBE-MARK-MASQ
+  | 'mark-drop' // KUBE-MARK-DROP (pre-1.25)
+  | 'forward' // KUBE-FORWARD
+  | 'firewall' // KUBE-FIREWALL
+  | 'proxy-firewall' // KUBE-PROXY-FIREWALL
+  | 'canary' // KUBE-PROXY-CANARY, KUBE-KUBELET-CANARY
+  | 'svc' // KUBE-SVC-<hash>: cluster traffic policy endpoints
+  | 'svl' // KUBE-SVL-<hash>: local traffic policy endpoints (>= 1.24)
+  | 'ext' // KUBE-EXT-<hash>: external traffic entry (>= 1.24)
+  | 'fw' // KUBE-FW-<hash>: load-balancer source ranges
+  | 'xlb' // KUBE-XLB-<hash>: externalTrafficPolicy Local (< 1.24)
+  | 'sep' // KUBE-SEP-<hash>: one endpoint
+  | 'portals' // KUBE-PORTALS-CONTAINER / -HOST: userspace-mode leftovers
+  | 'userspace-nodeports' // KUBE-NODEPORT-CONTAINER / -HOST: userspace-mode leftovers
+  | 'cni-hostport' // CNI-HOSTPORT-DNAT, CNI-HOSTPORT-SNAT, CNI-HOSTPORT-SETMARK, CNI-HOSTPORT-MASQ
+  | 'cni-dn' // CNI-DN-<hash>: one hostPort mapping
+  | 'kube-other' // any other KUBE-*
+  | 'other'
+
+const BUILTIN_CHAINS = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'])
+
+const FIXED: Record<string, ChainKind> = {
+  [KUBE_SERVICES]: 'services',
+  [KUBE_NODEPORTS]: 'nodeports',
+  [KUBE_EXTERNAL_SERVICES]: 'external-services',
+  [KUBE_POSTROUTING]: 'postrouting',
+  [KUBE_MARK_MASQ]: 'mark-masq',
+  [KUBE_MARK_DROP]: 'mark-drop',
+  [KUBE_FORWARD]: 'forward',
+  [KUBE_FIREWALL]: 'firewall',
+  [KUBE_PROXY_FIREWALL]: 'proxy-firewall',
+  [KUBE_PROXY_CANARY]: 'canary',
+  [KUBE_KUBELET_CANARY]: 'canary',
+  'KUBE-PORTALS-CONTAINER': 'portals',
+  'KUBE-PORTALS-HOST': 'portals',
+  'KUBE-NODEPORT-CONTAINER': 'userspace-nodeports',
+  'KUBE-NODEPORT-HOST': 'userspace-nodeports',
+  'CNI-HOSTPORT-DNAT': 'cni-hostport',
+  'CNI-HOSTPORT-SNAT': 'cni-hostport',
+  'CNI-HOSTPORT-SETMARK': 'cni-hostport',
+  'CNI-HOSTPORT-MASQ': 'cni-hostport',
+}
+
+/** Per-service chain prefixes, longest first is not needed: they are all distinct. */
+export const HASHED_PREFIXES: Record<string, ChainKind> = {
+  'KUBE-SVC-': 'svc',
+  'KUBE-SVL-': 'svl',
+  'KUBE-EXT-': 'ext',
+  'KUBE-FW-': 'fw',
+  'KUBE-XLB-': 'xlb',
+  'KUBE-SEP-': 'sep',
+  'CNI-DN-': 'cni-dn',
+}
+
+export function classifyChain(name: string): ChainKind {
+  if (BUILTIN_CHAINS.has(name)) return 'builtin'
+  const fixed = FIXED[name]
+  if (fixed) return fixed
+  for (const prefix in HASHED_PREFIXES) {
+    if (name.startsWith(prefix)) return HASHED_PREFIXES[prefix]
+  }
+  return name.startsWith('KUBE-') ? 'kube-other' : 'other'
+}
+
+/**
+ * kube-proxy's `portProtoHash`: base32(sha256(servicePortName + protocol))[:16].
+ * servicePortName is `namespace/name:portName`, or `namespace/name` for an unnamed port
+ * (some older versions wrote `namespace/name:` — callers try both). protocol is lower case.
+ * 16 base32 characters keep every chain name within iptables' 28-character limit
+ * (`KUBE-SVC-` + 16 = 25; KUBE-EXT-/KUBE-SVL-/KUBE-SEP- are the same length).
+ */
+export function portProtoHash(servicePortName: string, protocol: string): string {
+  return base32(createHash('sha256').update(servicePortName + protocol.toLowerCase()).digest()).slice(0, 16)
+}
+
+/** Chain name for a service port: `serviceChainName('KUBE-SVC-', 'default/ghost', 'tcp')`. */
+export function serviceChainName(prefix: string, servicePortName: string, protocol: string): string {
+  return prefix + portProtoHash(servicePortName, protocol)
+}
+
+/** KUBE-SEP-<hash> of one endpoint: the hash also covers the endpoint's `ip:port` (`[ip6]:port`). */
+export function endpointChainName(servicePortName: string, protocol: string, endpoint: string): string {
+  const digest = createHash('sha256').update(servicePortName + protocol.toLowerCase() + endpoint).digest()
+  return 'KUBE-SEP-' + base32(digest).slice(0, 16)
+}
+
+/** The service port name kube-proxy uses: `ns/name:port`, or `ns/name` when the port is unnamed. */
+export function servicePortName(namespace: string, name: string, portName?: string): string {
+  return portName ? `${namespace}/${name}:${portName}` : `${namespace}/${name}`
+}
+
+const BASE32_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+
+/** RFC 4648 base32 (Go's base32.StdEncoding), without padding: we only keep a prefix. */
+function base32(bytes: Uint8Array): string {
+  let out = ''
+  let bits = 0
+  let value = 0
+  for (const byte of bytes) {
+    value = (value << 8) | byte
+    bits += 8
+    while (bits >= 5) {
+      out += BASE32_ALPHABET[(value >>> (bits - 5)) & 31]
+      bits -= 5
+    }
+  }
+  if (bits > 0) out += BASE32_ALPHABET[(value << (5 - bits)) & 31]
+  return out
+}
