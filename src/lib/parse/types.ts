@@ -212,6 +212,8 @@ export interface Chain {
   line?: number
   /** true when the chain was never declared but appears in rules (partial dumps). */
   inferred?: boolean
+  /** `iptables -L` only: the kernel's count from the `Chain X (N references)` header. */
+  references?: number
   rules: Rule[]
 }
 

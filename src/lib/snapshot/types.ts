@@ -98,6 +98,10 @@ export interface NodeMeta {
   backend?: 'legacy' | 'nft'
   commands?: {argv: string[]; exitCode: number; stderr?: string}[]
   warnings?: string[]
+  /** Set when the node could not be read (live capture); the rest of the snapshot is still usable. */
+  error?: string
+  /** The KpxError code of `error`, e.g. node-timeout, exec-closed, forbidden. */
+  errorCode?: string
 }
 
 /** The raw text of one rules file, with where it came from (for FILE:LINE errors). */
@@ -113,6 +117,12 @@ export interface NodeCapture {
   ip6tables?: RulesText
   /** The node's local addresses (addrtype LOCAL), without prefix lengths. */
   addresses: string[]
+  /**
+   * Optional: interfaces with their connected subnets (`ip -o addr show` lines:
+   * `{name: 'eth0', cidr: '192.168.64.35/24'}`). The tracer uses them to know which interface a
+   * packet arrives on / leaves by, instead of forking on every `-i`/`-o` match.
+   */
+  interfaces?: {name: string; cidr: string}[]
   meta?: NodeMeta
   /** Parsed on demand by loadNode(); undefined until then. */
   parsed?: {iptables?: IptablesDump; ip6tables?: IptablesDump}

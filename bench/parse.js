@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+/**
+ * Parser benchmark: generates kube-proxy-shaped dumps (1k and 10k services × 10 endpoints),
+ * then parses each in a fresh child process so its peak RSS is the parser's alone, and prints
+ * parse time, MB/s, rules/s and peak RSS. Uses the BUILT parser: run `npx tsc -p tsconfig.json`
+ * (or `npm run build`) first.
+ *
+ *   node bench/parse.js [--sizes 1000,10000] [--runs 3]
+ * Target (issue 2): the 10k dump (~48 MB, ~430k lines) in < 0.5 s with < 500 MB peak RSS.
+ */
+import {execFileSync} from 'node:child_process'
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {generateKubeProxyDump} from './generate-dump.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const TARGET_SECONDS = 0.5
+const TARGET_RSS_MB = 500
+
+async function child(file, runs) {
+  const {parseRules} = await import('../dist/lib/parse/index.js')
+  const text = readFileSync(file, 'utf8')
+  const times = []
+  let dump
+  for (let i = 0; i < runs; i++) {
+    dump = undefined
+    globalThis.gc?.()
+    const start = process.hrtime.bigint()
+    dump = parseRules(text)
+    times.push(Number(process.hrtime.bigint() - start) / 1e9)
+  }
+  const rules = dump.tables.reduce((n, t) => n + t.chains.reduce((m, c) => m + c.rules.length, 0), 0)
+  const errors = dump.issues.filter((i) => i.severity === 'error').length
+  const result = {
+    bytes: Buffer.byteLength(text),
+    lines: text.split('\n').length - 1,
+    rules,
+    errors,
+    first: times[0],
+    best: Math.min(...times),
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+  }
+  process.stdout.write(JSON.stringify(result))
+}
+
+function ensureDump(services) {
+  const dir = join(here, 'out')
+  const file = join(dir, `kube-proxy-${services}x10.rules`)
+  if (!existsSync(file)) {
+    mkdirSync(dir, {recursive: true})
+    writeFileSync(file, generateKubeProxyDump({services, endpointsPerService: 10, seed: 1}))
+  }
+  return file
+}
+
+function main(argv) {
+  const arg = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback)
+  if (!existsSync(join(here, '../dist/lib/parse/index.js'))) {
+    console.error('bench/parse.js: build first (npx tsc -p tsconfig.json)')
+    process.exit(2)
+  }
+  const runs = arg('--runs', '3')
+  let ok = true
+  for (const services of arg('--sizes', '1000,10000').split(',').map(Number)) {
+    const file = ensureDump(services)
+    const out = execFileSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', file, '--runs', runs], {
+      maxBuffer: 1 << 20,
+    })
+    const r = JSON.parse(out.toString())
+    const mb = r.bytes / 1e6
+    console.log(
+      `${services} services × 10 endpoints: ${mb.toFixed(1)} MB, ${r.lines} lines, ${r.rules} rules, ${r.errors} errors | ` +
+        `parse ${r.best.toFixed(3)} s best of ${runs} (first ${r.first.toFixed(3)} s), ${(mb / r.best).toFixed(0)} MB/s, ` +
+        `${Math.round(r.rules / r.best).toLocaleString('en')} rules/s | peak RSS ${r.peakRssMb.toFixed(0)} MB`,
+    )
+    if (services >= 10000 && (r.first > TARGET_SECONDS || r.peakRssMb > TARGET_RSS_MB)) ok = false
+  }
+  if (!ok) console.log(`target missed: < ${TARGET_SECONDS} s (first run) and < ${TARGET_RSS_MB} MB peak RSS for the 10k dump`)
+}
+
+if (process.argv[2] === '--child') await child(process.argv[3], Number(process.argv[5] ?? '1'))
+else main(process.argv.slice(2))

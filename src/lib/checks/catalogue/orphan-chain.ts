@@ -1,0 +1,32 @@
+import {classifyChain} from '../../kube-proxy/names.js'
+import {chainsOf, isServiceChain, makeFinding, referencedChains} from '../finding.js'
+import type {RulesView} from '../rules-view.js'
+import type {Check, Finding} from '../types.js'
+
+export const orphanChain: Check = {
+  id: 'orphan-chain',
+  summary: 'a KUBE-SVC/SVL/EXT/FW/XLB/SEP chain that no rule jumps to',
+  severity: 'info',
+  description:
+    'Leftovers of deleted Services or endpoints. Harmless: in large clusters kube-proxy deletes stale ' +
+    'chains lazily (on its periodic full sync), so a few are normal right after a change.',
+  run(ctx) {
+    const findings: Finding[] = []
+    const referencedByView = new Map<RulesView, Set<string>>()
+    for (const [view, chain] of chainsOf(ctx, 'nat')) {
+      if (view.dump.partial || !isServiceChain(chain.name)) continue
+      let referenced = referencedByView.get(view)
+      if (!referenced) referencedByView.set(view, (referenced = referencedChains(view, 'nat')))
+      if (referenced.has(chain.name)) continue
+      findings.push(
+        makeFinding(this, ctx, view, {
+          service: view.chainService.get(chain.name),
+          rule: chain.rules[0],
+          message: `${ctx.node.capture.name}: ${classifyChain(chain.name).toUpperCase()} chain ${chain.name}${view.chainService.has(chain.name) ? ` (${view.chainService.get(chain.name)})` : ''} is not used by any rule`,
+          hint: 'nothing to do unless it persists after kube-proxy\'s next full sync (--iptables-sync-period); then restart kube-proxy',
+        }),
+      )
+    }
+    return findings
+  },
+}

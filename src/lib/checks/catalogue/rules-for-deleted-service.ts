@@ -1,0 +1,49 @@
+import type {Rule} from '../../parse/types.js'
+import {makeFinding} from '../finding.js'
+import {chainKey, type RulesView} from '../rules-view.js'
+import type {Check, Finding} from '../types.js'
+
+/** Every Service port the node's rules name, with the first rule that names it and a count. */
+function namedServicePorts(view: RulesView): Map<string, {rule?: Rule; chains: number}> {
+  const named = new Map<string, {rule?: Rule; chains: number}>()
+  const note = (servicePort: string, rule: Rule | undefined, chains: number) => {
+    const entry = named.get(servicePort) ?? {rule, chains: 0}
+    entry.chains += chains
+    named.set(servicePort, entry)
+  }
+  for (const entry of view.serviceRules) if (entry.servicePort) note(entry.servicePort, entry.rule, 0)
+  for (const rule of view.noEndpointRules) note(rule.servicePort, rule.rule, 0)
+  for (const [chain, servicePort] of view.chainService) note(servicePort, view.chains.get(chainKey('nat', chain))?.rules[0], 1)
+  return named
+}
+
+export const rulesForDeletedService: Check = {
+  id: 'rules-for-deleted-service',
+  summary: 'rules and chains for a Service port that no longer exists',
+  severity: 'warning',
+  needsCluster: true,
+  description:
+    'The node still routes a Service port the API no longer has. Harmless until its cluster IP is ' +
+    'reused; then new connections go to the old Service\'s pods.',
+  run(ctx) {
+    const cluster = ctx.cluster
+    if (!cluster) return []
+    const findings: Finding[] = []
+    for (const view of ctx.node.views) {
+      for (const [servicePort, {rule, chains}] of namedServicePorts(view)) {
+        if (cluster.ports.has(servicePort)) continue
+        const service = servicePort.split(':')[0]
+        const what = cluster.services.has(service) ? 'has no such port' : 'does not exist'
+        findings.push(
+          makeFinding(this, ctx, view, {
+            service: servicePort,
+            rule,
+            message: `${ctx.node.capture.name}: rules for ${servicePort} (${chains} chain${chains === 1 ? '' : 's'}), but the Service ${what} in the API`,
+            hint: 'kube-proxy removes them on its next full sync; if they stay, restart kube-proxy on this node (and check that cluster.json is complete)',
+          }),
+        )
+      }
+    }
+    return findings
+  },
+}

@@ -1,0 +1,54 @@
+import type {Rule} from '../../parse/types.js'
+import {chainsOf, isServiceChain, makeFinding} from '../finding.js'
+import type {Check, Finding} from '../types.js'
+
+/** Targets after which netfilter never looks at the next rule of the chain. */
+const TERMINAL_TARGETS = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'REJECT', 'DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT'])
+
+/**
+ * A rule that matches everything: no match other than comments and `recent --set` (which only
+ * records the client). A match kpx does not understand counts as a condition.
+ */
+function isUnconditional(rule: Rule): boolean {
+  return rule.matches.every((m) => m.typed?.kind === 'comment' || (m.typed?.kind === 'recent' && m.typed.command === 'set'))
+}
+
+/**
+ * Does control never come back? Verdicts and NAT targets end the chain, `-g` never returns, and
+ * kube-proxy's per-service chains (KUBE-SVC/SVL/EXT/FW/XLB/SEP) always end in a DNAT or verdict
+ * for the traffic that reaches them.
+ */
+function endsChain(rule: Rule): boolean {
+  const target = rule.target
+  if (!target) return false
+  return target.goto || TERMINAL_TARGETS.has(target.name) || isServiceChain(target.name)
+}
+
+export const unreachableRule: Check = {
+  id: 'unreachable-rule',
+  summary: 'rules after an unconditional jump, goto or verdict in the same chain',
+  severity: 'warning',
+  description:
+    'A rule that matches every packet and never returns hides the rules after it. kube-proxy never ' +
+    'writes that; an edit by hand or another tool did, and the hidden rules do nothing.',
+  run(ctx) {
+    const findings: Finding[] = []
+    for (const table of ['nat', 'filter', 'mangle', 'raw']) {
+      for (const [view, chain] of chainsOf(ctx, table)) {
+        const stop = chain.rules.findIndex((r) => isUnconditional(r) && endsChain(r))
+        if (stop < 0 || stop === chain.rules.length - 1) continue
+        const blocker = chain.rules[stop]
+        const hidden = chain.rules.length - stop - 1
+        findings.push(
+          makeFinding(this, ctx, view, {
+            service: view.chainService.get(chain.name),
+            rule: chain.rules[stop + 1],
+            message: `${ctx.node.capture.name}: ${table} ${chain.name} rule ${blocker.index} (${blocker.target?.goto ? '-g' : '-j'} ${blocker.target?.name}) matches everything, so the ${hidden} rule${hidden === 1 ? '' : 's'} after it never run${hidden === 1 ? 's' : ''}`,
+            hint: 'remove or reorder the rules; if kube-proxy owns the chain, restart it so it rewrites the chain',
+          }),
+        )
+      }
+    }
+    return findings
+  },
+}

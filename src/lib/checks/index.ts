@@ -1,0 +1,129 @@
+/**
+ * `kpx check`, library side: run the catalogue over a snapshot and return plain data
+ * (a CheckReport); the command renders it as text, JSON or JUnit.
+ */
+import {UsageError} from '../errors.js'
+import type {IptablesDump} from '../parse/types.js'
+import type {NodeCapture, Snapshot} from '../snapshot/types.js'
+import {buildExpectations, type ClusterExpectations} from './expectations.js'
+import {CHECKS} from './registry.js'
+import {buildRulesView} from './rules-view.js'
+import {namespaceOf} from './service-names.js'
+import {SEVERITIES, type Check, type CheckedNode, type CheckReport, type Finding, type NodeReport, type Severity, type SeverityCounts} from './types.js'
+
+export {CHECKS} from './registry.js'
+export {renderJUnit} from './junit.js'
+export type * from './types.js'
+
+export interface RunChecksOptions {
+  /** Only these nodes get findings (all nodes still feed cross-node checks). Default: all. */
+  nodes?: string[]
+  /** Run only these check IDs. */
+  only?: string[]
+  /** Skip these check IDs. */
+  skip?: string[]
+  /** Keep only findings about Services in this namespace (node-wide findings are kept). */
+  namespace?: string
+  /**
+   * Parse a node's rules: its IPv4 dump, or [IPv4, IPv6]; undefined or [] when the node has none.
+   * Throwing (e.g. an InputError for unparsable rules) stops the run: the check could not run.
+   */
+  parse(node: NodeCapture): IptablesDump | (IptablesDump | undefined)[] | undefined
+}
+
+export function listChecks(): Pick<Check, 'id' | 'severity' | 'summary' | 'description'>[] {
+  return CHECKS.map(({id, severity, summary, description}) => ({id, severity, summary, description}))
+}
+
+export function runChecks(snapshot: Snapshot, opts: RunChecksOptions): CheckReport {
+  const checks = selectChecks(opts.only, opts.skip)
+  const cluster = snapshot.cluster ? buildExpectations(snapshot.cluster) : undefined
+  const allNodes = snapshot.nodes.map((capture) => checkedNode(capture, opts, cluster))
+  const selected = selectNodes(allNodes, opts.nodes)
+  const findings: Finding[] = []
+  const nodes: NodeReport[] = []
+  for (const node of selected) {
+    const nodeFindings = node.views.length === 0 ? [] : runOnNode(checks, {node, snapshot, cluster, allNodes}, opts.namespace)
+    findings.push(...nodeFindings)
+    nodes.push(nodeReport(node, nodeFindings))
+  }
+  findings.sort(compareFindings)
+  const counts = countBySeverity(findings)
+  return {nodes, findings, checks: checks.map((c) => c.id), summary: {...counts, nodes: nodes.length, checksRun: checks.length}}
+}
+
+/** Does the report hold a finding at or above `level`? (The command exits 1 then.) */
+export function failsAt(report: CheckReport, level: Severity): boolean {
+  const rank = SEVERITIES.indexOf(level)
+  return report.findings.some((f) => SEVERITIES.indexOf(f.severity) <= rank)
+}
+
+function selectChecks(only: string[] | undefined, skip: string[] | undefined): Check[] {
+  const known = new Set(CHECKS.map((c) => c.id))
+  const unknown = [...(only ?? []), ...(skip ?? [])].filter((id) => !known.has(id))
+  if (unknown.length > 0) {
+    throw new UsageError(`unknown check ${unknown.join(', ')}`, ['kpx check --list shows the IDs: ' + [...known].join(', ')], 'unknown-check')
+  }
+  return CHECKS.filter((c) => (!only || only.length === 0 || only.includes(c.id)) && !skip?.includes(c.id))
+}
+
+function selectNodes(nodes: CheckedNode[], names: string[] | undefined): CheckedNode[] {
+  if (!names || names.length === 0) return nodes
+  const unknown = names.filter((n) => !nodes.some((node) => node.capture.name === n))
+  if (unknown.length > 0) {
+    throw new UsageError(`unknown node ${unknown.join(', ')}`, [`one of: ${nodes.map((n) => n.capture.name).join(', ')}`], 'unknown-node')
+  }
+  return nodes.filter((n) => names.includes(n.capture.name))
+}
+
+function checkedNode(capture: NodeCapture, opts: RunChecksOptions, cluster?: ClusterExpectations): CheckedNode {
+  const parsed = opts.parse(capture)
+  const dumps = (Array.isArray(parsed) ? parsed : [parsed]).filter((d): d is IptablesDump => d !== undefined)
+  const origins = [capture.iptables?.origin, capture.ip6tables?.origin]
+  const views = dumps.map((dump) =>
+    buildRulesView(dump, {origin: dump.family === 6 ? origins[1] : origins[0], hashIndex: cluster?.hashIndex}),
+  )
+  return {capture, dumps, views}
+}
+
+function runOnNode(checks: Check[], ctx: Parameters<Check['run']>[0], namespace?: string): Finding[] {
+  const findings: Finding[] = []
+  for (const check of checks) {
+    if (check.needsCluster && !ctx.cluster) continue
+    for (const finding of check.run(ctx)) {
+      if (namespace && finding.service && namespaceOf(finding.service) !== namespace) continue
+      findings.push(finding)
+    }
+  }
+  return findings
+}
+
+function nodeReport(node: CheckedNode, findings: Finding[]): NodeReport {
+  const report: NodeReport = {
+    name: node.capture.name,
+    rules: node.views.reduce((n, v) => n + v.ruleCount, 0),
+    services: new Set(node.views.flatMap((v) => [...v.chainService.values()])).size,
+    endpoints: new Set(node.views.flatMap((v) => [...v.endpointChains.values()].map((e) => e.endpoint ?? e.chain))).size,
+    findings: countBySeverity(findings),
+  }
+  if (node.views.length === 0) report.skipped = 'no iptables rules captured for this node'
+  return report
+}
+
+function countBySeverity(findings: Finding[]): SeverityCounts {
+  const counts: SeverityCounts = {error: 0, warning: 0, info: 0}
+  for (const f of findings) counts[f.severity]++
+  return counts
+}
+
+const CATALOGUE_ORDER = new Map(CHECKS.map((c, i) => [c.id, i]))
+
+function compareFindings(a: Finding, b: Finding): number {
+  return (
+    SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) ||
+    a.node.localeCompare(b.node) ||
+    (CATALOGUE_ORDER.get(a.id) ?? 0) - (CATALOGUE_ORDER.get(b.id) ?? 0) ||
+    (a.service ?? '').localeCompare(b.service ?? '') ||
+    (a.evidence?.line ?? 0) - (b.evidence?.line ?? 0)
+  )
+}

@@ -1,0 +1,235 @@
+/**
+ * What the checks need to know about one parsed dump, computed in one pass: kube-proxy's
+ * per-service chains and the Service port each belongs to, the endpoint cascades (KUBE-SVC,
+ * KUBE-SVL, KUBE-XLB → KUBE-SEP with probabilities), each KUBE-SEP's DNAT destination, the
+ * KUBE-SERVICES entry rules and the "has no endpoints" rules. O(rules); never quadratic.
+ */
+import {classifyChain, KUBE_SERVICES, type ChainKind} from '../kube-proxy/names.js'
+import type {Chain, IptablesDump, IpFamily, Rule, TypedMatch} from '../parse/types.js'
+import {formatEndpoint, parseEndpoint} from '../net/ip.js'
+import {serviceChainHash, servicePortFromComment} from './service-names.js'
+
+export interface EndpointJump {
+  rule: Rule
+  sepChain: string
+  /** The `--probability` of the rule; undefined when it has no statistic match. */
+  probability?: number
+}
+
+/** A chain that spreads traffic over endpoints: KUBE-SVC, KUBE-SVL, KUBE-XLB. */
+export interface Cascade {
+  chain: string
+  kind: ChainKind
+  servicePort?: string
+  /** The rules that jump to a KUBE-SEP chain, in order, without session-affinity `--rcheck` rules. */
+  jumps: EndpointJump[]
+  /** true when the chain has ClientIP session affinity (`recent --rcheck` rules). */
+  affinity: boolean
+}
+
+export interface EndpointChain {
+  chain: string
+  servicePort?: string
+  /** `ip:port` of the DNAT, as written in the rule (`[fd00::1]:80` for IPv6). */
+  endpoint?: string
+  dnatRule?: Rule
+}
+
+/** A nat KUBE-SERVICES rule that sends a destination to a per-service chain. */
+export interface ServiceEntryRule {
+  rule: Rule
+  servicePort?: string
+  /** The destination address without its /32 or /128. */
+  address?: string
+  port?: number
+  protocol?: string
+  target: string
+}
+
+export interface NoEndpointsRule {
+  rule: Rule
+  servicePort: string
+  /** "has no local endpoints" (externalTrafficPolicy Local) rather than "has no endpoints". */
+  local: boolean
+}
+
+export interface RulesView {
+  dump: IptablesDump
+  family: IpFamily
+  origin?: string
+  /** Chains by `table name`, e.g. `nat KUBE-SERVICES`. */
+  chains: Map<string, Chain>
+  /** nat chain → the Service port it belongs to (comments first, then hashes). */
+  chainService: Map<string, string>
+  cascades: Cascade[]
+  endpointChains: Map<string, EndpointChain>
+  serviceRules: ServiceEntryRule[]
+  noEndpointRules: NoEndpointsRule[]
+  ruleCount: number
+}
+
+const CASCADE_KINDS = new Set<ChainKind>(['svc', 'svl', 'xlb'])
+const SERVICE_KINDS = new Set<ChainKind>(['svc', 'svl', 'ext', 'fw', 'xlb'])
+const NO_ENDPOINTS_COMMENT = /has no (local )?endpoints/
+
+export function chainKey(table: string, chain: string): string {
+  return `${table} ${chain}`
+}
+
+/**
+ * @param hashIndex chain hash → Service port for the cluster's Services (see buildHashIndex), so
+ *   comment-less chains are still named.
+ */
+export function buildRulesView(dump: IptablesDump, opts: {origin?: string; hashIndex?: Map<string, string>} = {}): RulesView {
+  const view: RulesView = {
+    dump,
+    family: dump.family,
+    origin: opts.origin,
+    chains: new Map(),
+    chainService: new Map(),
+    cascades: [],
+    endpointChains: new Map(),
+    serviceRules: [],
+    noEndpointRules: [],
+    ruleCount: 0,
+  }
+  for (const table of dump.tables) {
+    for (const chain of table.chains) {
+      view.chains.set(chainKey(table.name, chain.name), chain)
+      view.ruleCount += chain.rules.length
+      if (table.name === 'nat') readNatChain(view, chain, opts.hashIndex)
+      else collectNoEndpointRules(view, chain)
+    }
+  }
+  nameEndpointChainsFromCascades(view)
+  return view
+}
+
+function readNatChain(view: RulesView, chain: Chain, hashIndex?: Map<string, string>): void {
+  const kind = classifyChain(chain.name)
+  const servicePort = chainServicePort(chain, hashIndex)
+  if (servicePort && (SERVICE_KINDS.has(kind) || kind === 'sep')) view.chainService.set(chain.name, servicePort)
+  if (CASCADE_KINDS.has(kind)) view.cascades.push(readCascade(chain, kind, servicePort))
+  if (kind === 'sep') view.endpointChains.set(chain.name, readEndpointChain(chain, servicePort))
+  if (chain.name === KUBE_SERVICES) {
+    for (const rule of chain.rules) {
+      const entry = readServiceEntry(rule)
+      if (entry) view.serviceRules.push(entry)
+    }
+  }
+}
+
+function chainServicePort(chain: Chain, hashIndex?: Map<string, string>): string | undefined {
+  for (const rule of chain.rules) {
+    const named = servicePortFromComment(rule.comment)
+    if (named) return named
+  }
+  const hash = serviceChainHash(chain.name)
+  return hash ? hashIndex?.get(hash) : undefined
+}
+
+function readCascade(chain: Chain, kind: ChainKind, servicePort?: string): Cascade {
+  const cascade: Cascade = {chain: chain.name, kind, servicePort, jumps: [], affinity: false}
+  for (const rule of chain.rules) {
+    const target = rule.target?.name
+    if (!target || classifyChain(target) !== 'sep') continue
+    if (isAffinityCheck(rule)) {
+      cascade.affinity = true
+      continue
+    }
+    cascade.jumps.push({rule, sepChain: target, probability: probabilityOf(rule)})
+  }
+  return cascade
+}
+
+function readEndpointChain(chain: Chain, servicePort?: string): EndpointChain {
+  const endpointChain: EndpointChain = {chain: chain.name, servicePort}
+  for (const rule of chain.rules) {
+    const typed = rule.target?.typed
+    if (typed?.kind === 'dnat' && typed.to.length > 0) {
+      endpointChain.endpoint = canonicalEndpoint(typed.to[0].text)
+      endpointChain.dnatRule = rule
+      break
+    }
+  }
+  return endpointChain
+}
+
+function readServiceEntry(rule: Rule): ServiceEntryRule | undefined {
+  const target = rule.target?.name
+  if (!target || !SERVICE_KINDS.has(classifyChain(target))) return undefined
+  const destination = rule.destination && !rule.destination.negated ? rule.destination.value : undefined
+  return {
+    rule,
+    target,
+    servicePort: servicePortFromComment(rule.comment),
+    address: destination?.replace(/\/(32|128)$/, ''),
+    port: destinationPort(rule),
+    protocol: rule.protocol && !rule.protocol.negated ? rule.protocol.value.toLowerCase() : undefined,
+  }
+}
+
+function collectNoEndpointRules(view: RulesView, chain: Chain): void {
+  for (const rule of chain.rules) {
+    const match = rule.comment ? NO_ENDPOINTS_COMMENT.exec(rule.comment) : null
+    const target = rule.target?.name
+    if (!match || (target !== 'REJECT' && target !== 'DROP')) continue
+    const servicePort = servicePortFromComment(rule.comment)
+    if (servicePort) view.noEndpointRules.push({rule, servicePort, local: Boolean(match[1])})
+  }
+}
+
+/** Comment-less KUBE-SEP chains take the Service port of the cascade that jumps to them. */
+function nameEndpointChainsFromCascades(view: RulesView): void {
+  for (const cascade of view.cascades) {
+    if (!cascade.servicePort) continue
+    for (const jump of cascade.jumps) {
+      const sep = view.endpointChains.get(jump.sepChain)
+      if (sep && !sep.servicePort) {
+        sep.servicePort = cascade.servicePort
+        view.chainService.set(sep.chain, cascade.servicePort)
+      }
+    }
+  }
+}
+
+function typedMatches(rule: Rule): TypedMatch[] {
+  const out: TypedMatch[] = []
+  for (const match of rule.matches) if (match.typed) out.push(match.typed)
+  return out
+}
+
+export function probabilityOf(rule: Rule): number | undefined {
+  for (const typed of typedMatches(rule)) {
+    if (typed.kind === 'statistic' && typed.mode === 'random') return typed.probability ?? Number.NaN
+  }
+  return undefined
+}
+
+/** Session affinity: `-m recent --rcheck` sends returning clients to their endpoint first. */
+export function isAffinityCheck(rule: Rule): boolean {
+  return typedMatches(rule).some((t) => t.kind === 'recent' && (t.command === 'rcheck' || t.command === 'update'))
+}
+
+function destinationPort(rule: Rule): number | undefined {
+  for (const typed of typedMatches(rule)) {
+    if (typed.kind === 'ports' && typed.dport && !typed.dport.negated) return typed.dport.value.from
+  }
+  return undefined
+}
+
+/** The endpoint of a cascade rule, through its KUBE-SEP chain's DNAT. */
+export function endpointOfJump(view: RulesView, jump: EndpointJump): string | undefined {
+  return view.endpointChains.get(jump.sepChain)?.endpoint
+}
+
+/** `ip:port` in one canonical spelling, so rule text and API addresses compare equal. */
+export function canonicalEndpoint(text: string): string {
+  try {
+    const {ip, port} = parseEndpoint(text)
+    return formatEndpoint(ip, port)
+  } catch {
+    return text
+  }
+}
+

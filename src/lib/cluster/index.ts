@@ -1,0 +1,10 @@
+/** Live cluster access: the entry points commands use. */
+export {Cluster, type ClusterClient, type ConnectOptions, type ExecResult, type KubeProxyConfig, type ListOptions, type PodManifest} from './client.js'
+export {loadKubeConfig, type KubeConfigOptions, type LoadedKubeConfig} from './kubeconfig.js'
+export {execCapture, type ExecOptions} from './exec.js'
+export {captureSnapshot, DEFAULT_CONCURRENCY, DEFAULT_NODE_TIMEOUT_MS, type CaptureFailure, type CaptureOptions, type CaptureResult} from './capture.js'
+export {CleanupRegistry, installSignalCleanup, withCleanup, type Signal} from './cleanup.js'
+export {cleanupDebugPods, debugPodManifest, newSessionId, FALLBACK_DEBUG_IMAGE} from './debug-pod.js'
+export {rbacManifest, type RbacOptions} from './rbac.js'
+export {readNode, type NodeReadOptions, type NodeReadResult, type TransportChoice} from './transports.js'
+export {toClusterError, withRetry} from './api-errors.js'

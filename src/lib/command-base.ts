@@ -1,0 +1,48 @@
+/**
+ * Base class of every kpx command: one place that turns errors into a one-line message and the
+ * documented exit code (README "Exit codes"), in text and in --json mode.
+ */
+import {Command, Errors} from '@oclif/core'
+
+import {ExitCode, KpxError} from './errors.js'
+
+/** Exit code for a bug in kpx itself: outside the documented range on purpose. */
+export const INTERNAL_ERROR_EXIT = 70
+
+export interface ErrorJson {
+  error: {code: string; message: string; exitCode: number; suggestions: string[]}
+}
+
+export abstract class KpxCommand extends Command {
+  protected override async catch(err: Error & {oclif?: {exit?: number}}): Promise<unknown> {
+    // this.exit() and oclif's own parse/usage errors keep oclif's handling (usage → exit 2).
+    if (err instanceof Errors.ExitError || (err instanceof Errors.CLIError && !(err instanceof KpxError))) {
+      return super.catch(err)
+    }
+    const kpx =
+      err instanceof KpxError
+        ? err
+        : new KpxError(`internal error: ${err.message} (set DEBUG=kpx* for the stack; please report it)`, {
+            code: 'internal',
+            exitCode: INTERNAL_ERROR_EXIT as never,
+          })
+    if (!(err instanceof KpxError)) this.debug(err.stack)
+    if (this.jsonEnabled()) {
+      const json: ErrorJson = {
+        error: {code: kpx.code, message: kpx.message, exitCode: kpx.exitCode, suggestions: kpx.suggestions},
+      }
+      this.logJson(json)
+    } else {
+      process.stderr.write(formatError(kpx))
+    }
+    this.exit(kpx.exitCode)
+  }
+}
+
+/** `kpx: <message>` on one line, then one `  try: ...` line per suggestion. */
+export function formatError(err: KpxError): string {
+  const oneLine = err.message.replace(/\s*\n\s*/g, ' ')
+  return [`kpx: ${oneLine}`, ...err.suggestions.map((s) => `  try: ${s}`)].join('\n') + '\n'
+}
+
+export {ExitCode}

@@ -1,0 +1,115 @@
+/**
+ * Collects tables, chains and rules as lines are read, for every line-based format
+ * (iptables-save, iptables -S, fragments). Keeps lookups in Maps next to the plain model so the
+ * model itself stays JSON.
+ */
+import type {Chain, Counters, IptablesDump, ParseIssue, Rule, Table} from './types.js'
+
+const BUILTIN_CHAINS = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'])
+
+interface TableState {
+  table: Table
+  chains: Map<string, Chain>
+  /** Set when a -I rule reordered a chain: indexes are renumbered at the end. */
+  reordered: Set<Chain>
+}
+
+export class DumpBuilder {
+  readonly dump: IptablesDump
+  private readonly tableStates = new Map<string, TableState>()
+
+  constructor(format: IptablesDump['format']) {
+    this.dump = {format, family: 4, tables: [], comments: [], partial: format !== 'iptables-save', issues: []}
+  }
+
+  get issues(): ParseIssue[] {
+    return this.dump.issues
+  }
+
+  /** The table named `name`, created (as inferred unless `line` is given) on first use. */
+  table(name: string, line?: number): TableState {
+    let state = this.tableStates.get(name)
+    if (!state) {
+      const table: Table = line === undefined ? {name, chains: []} : {name, line, chains: []}
+      state = {table, chains: new Map(), reordered: new Set()}
+      this.tableStates.set(name, state)
+      this.dump.tables.push(table)
+    }
+    return state
+  }
+
+  hasTable(name: string): boolean {
+    return this.tableStates.has(name)
+  }
+
+  findChain(table: string, chain: string): Chain | undefined {
+    return this.tableStates.get(table)?.chains.get(chain)
+  }
+
+  /** Declares a chain; returns false when it was already declared (the first one is kept). */
+  declareChain(state: TableState, name: string, line: number, policy: string | undefined, counters?: Counters): boolean {
+    const existing = state.chains.get(name)
+    if (existing && !existing.inferred) return false
+    const chain: Chain = existing ?? {name, builtin: false, rules: []}
+    chain.builtin = policy !== undefined
+    if (policy !== undefined) chain.policy = policy
+    if (counters) chain.counters = counters
+    chain.line = line
+    delete chain.inferred
+    if (!existing) {
+      state.chains.set(name, chain)
+      state.table.chains.push(chain)
+    }
+    return true
+  }
+
+  /** The chain, created as `inferred` when the input never declared it. */
+  chainForRule(state: TableState, name: string): {chain: Chain; declared: boolean} {
+    const existing = state.chains.get(name)
+    if (existing) return {chain: existing, declared: true}
+    const chain: Chain = {name, builtin: BUILTIN_CHAINS.has(name), inferred: true, rules: []}
+    state.chains.set(name, chain)
+    state.table.chains.push(chain)
+    return {chain, declared: false}
+  }
+
+  addRule(state: TableState, chain: Chain, rule: Rule): void {
+    if (rule.insertAt !== undefined && rule.insertAt <= chain.rules.length) {
+      chain.rules.splice(Math.max(rule.insertAt - 1, 0), 0, rule)
+      state.reordered.add(chain)
+    } else {
+      chain.rules.push(rule)
+    }
+    rule.index = chain.rules.length
+  }
+
+  /** Renumbers chains that -I reordered; the rest were numbered as they were appended. */
+  finish(): IptablesDump {
+    for (const state of this.tableStates.values()) {
+      for (const chain of state.reordered) chain.rules.forEach((rule, i) => (rule.index = i + 1))
+    }
+    return this.dump
+  }
+}
+
+/** `[123:4567]` → counters; undefined when malformed. */
+export function parseCounters(text: string): Counters | undefined {
+  if (text.length < 5 || text.charCodeAt(0) !== 91 || text.charCodeAt(text.length - 1) !== 93) return undefined
+  const colon = text.indexOf(':')
+  if (colon < 0) return undefined
+  const packets = parseDecimal(text, 1, colon)
+  const bytes = parseDecimal(text, colon + 1, text.length - 1)
+  return packets === undefined || bytes === undefined ? undefined : {packets, bytes}
+}
+
+/** Counters are 64-bit in the kernel; beyond 2^53 precision is lost, which kpx can live with. */
+function parseDecimal(text: string, from: number, to: number): number | undefined {
+  if (to <= from || to - from > 20) return undefined
+  let value = 0
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i) - 48
+    if (c < 0 || c > 9) return undefined
+    value = value * 10 + c
+  }
+  return value
+}

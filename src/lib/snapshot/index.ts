@@ -1,0 +1,6 @@
+export {addressesFromNode, formatAddresses, parseAddresses} from './addresses.js'
+export {canonicalIp, indexCluster, SERVICE_NAME_LABEL, type ClusterIndex} from './cluster-index.js'
+export {emptyClusterObjects, parseClusterJson, toClusterList} from './cluster-json.js'
+export {readRulesFile, readSnapshot, SNAPSHOT_FILES, type ReadRulesOptions} from './read.js'
+export type * from './types.js'
+export {writeSnapshot, type WriteSnapshotOptions} from './write.js'

@@ -1,0 +1,38 @@
+/**
+ * Every command's input in one call: a snapshot directory, a single rules file, or a live
+ * capture. Analysis code downstream only ever sees the resulting Snapshot.
+ */
+import {UsageError} from '../errors.js'
+import {readRulesFile, readSnapshot} from '../snapshot/read.js'
+import type {Snapshot} from '../snapshot/types.js'
+
+export interface SourceOptions {
+  snapshot?: string
+  rules?: string
+  nodeIps?: string[]
+  /** With --rules: the node name to report (default 'node'). */
+  nodeName?: string
+  /** Captures the live cluster; called only when neither snapshot nor rules is given. */
+  live?: () => Promise<Snapshot>
+}
+
+export async function loadSnapshot(opts: SourceOptions): Promise<Snapshot> {
+  if (opts.snapshot) return readSnapshot(opts.snapshot)
+  if (opts.rules) return readRulesFile(opts.rules, {nodeIps: opts.nodeIps, nodeName: opts.nodeName})
+  if (opts.live) return opts.live()
+  throw new UsageError('no input: give --snapshot DIR or --rules FILE', [
+    'kpx rules --snapshot examples/ghost',
+    'kpx rules --rules iptables-save.txt --node-ip 192.168.64.35',
+  ])
+}
+
+/** Keep only the nodes asked for; an unknown name is a usage error that lists the known ones. */
+export function selectNodes(snapshot: Snapshot, names: string[] | undefined): Snapshot {
+  if (!names || names.length === 0) return snapshot
+  const known = new Set(snapshot.nodes.map((n) => n.name))
+  const unknown = names.filter((n) => !known.has(n))
+  if (unknown.length > 0) {
+    throw new UsageError(`unknown node ${unknown.join(', ')} in ${snapshot.origin}`, [`one of: ${[...known].join(', ')}`], 'unknown-node')
+  }
+  return {...snapshot, nodes: snapshot.nodes.filter((n) => names.includes(n.name))}
+}

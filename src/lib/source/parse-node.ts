@@ -1,0 +1,53 @@
+/**
+ * Parse a node's captured rules once, and turn parse errors into one-line InputErrors that name
+ * the file and line (`nodes/k8s-1/iptables-save.txt:12:5: ...`).
+ */
+import {InputError} from '../errors.js'
+import {formatIssue, parseRules} from '../parse/index.js'
+import type {IptablesDump, ParseIssue} from '../parse/types.js'
+import type {NodeCapture, RulesText} from '../snapshot/types.js'
+
+export interface ParseNodeOptions {
+  table?: string
+  /** false: keep going past error-level issues (kpx rules shows them all). */
+  strict?: boolean
+}
+
+export function parseNodeRules(node: NodeCapture, opts: ParseNodeOptions = {}): IptablesDump {
+  if (node.parsed?.iptables) return node.parsed.iptables
+  if (!node.iptables) {
+    throw new InputError(`node ${node.name} has no IPv4 rules (iptables-save.txt)`, [
+      'capture them with `iptables-save -c > nodes/' + node.name + '/iptables-save.txt`',
+    ])
+  }
+  const dump = parseText(node.iptables, opts)
+  node.parsed = {...node.parsed, iptables: dump}
+  return dump
+}
+
+export function parseNodeRules6(node: NodeCapture, opts: ParseNodeOptions = {}): IptablesDump | undefined {
+  if (node.parsed?.ip6tables) return node.parsed.ip6tables
+  if (!node.ip6tables) return undefined
+  const dump = parseText(node.ip6tables, {...opts})
+  node.parsed = {...node.parsed, ip6tables: dump}
+  return dump
+}
+
+function parseText(rules: RulesText, opts: ParseNodeOptions): IptablesDump {
+  const dump = parseRules(rules.text, {table: opts.table})
+  if (opts.strict !== false) assertNoErrors(rules.origin, dump.issues)
+  return dump
+}
+
+/** Throws an InputError for the first error-level issue, saying how many more there are. */
+export function assertNoErrors(origin: string, issues: ParseIssue[]): void {
+  const errors = issues.filter((i) => i.severity === 'error')
+  if (errors.length === 0) return
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : ''
+  throw new InputError(formatIssue(origin, errors[0]) + more, [`kpx rules --rules ${origin} lists every problem`], 'unparsable-rules')
+}
+
+/** Warnings and infos, formatted for a result's `warnings` list. */
+export function issueWarnings(origin: string, issues: ParseIssue[]): string[] {
+  return issues.filter((i) => i.severity !== 'error').map((i) => formatIssue(origin, i))
+}

@@ -1,0 +1,155 @@
+/**
+ * `kpx trace` as a pure function of a snapshot: resolve the target per node, evaluate the packet
+ * through that node's rules, and tie each DNAT endpoint back to its pod and EndpointSlice
+ * conditions. No I/O: parsing is injected (`parse`), so callers decide caching and errors.
+ */
+import {NotFoundError} from '../errors.js'
+import {buildProxyModel} from '../kube-proxy/model.js'
+import type {ProxyModel, ServicePortModel} from '../kube-proxy/types.js'
+import type {IptablesDump} from '../parse/types.js'
+import {canonicalIp, type ClusterIndex, indexCluster} from '../snapshot/cluster-index.js'
+import type {Endpoint, NodeCapture, Snapshot} from '../snapshot/types.js'
+import {splitHostPort} from './addr.js'
+import {evaluatePacket} from './iptables.js'
+import {closeNames, familyOf, resolveTarget, type TargetOptions} from './target.js'
+import type {PodRef, TraceOutcome, TraceResult, TraceServiceInfo} from './types.js'
+
+export type * from './types.js'
+export {evaluatePacket, type EvaluateOptions, type Evaluation} from './iptables.js'
+export {quantizeProbability} from './matches.js'
+export {resolveTarget, type TargetOptions} from './target.js'
+
+export interface TraceSnapshotOptions extends TargetOptions {
+  /** Trace only this node (default: every node in the snapshot). */
+  node?: string
+  /** Parses a node's rules of one family; return undefined when the node has none. */
+  parse: (node: NodeCapture, family: 4 | 6) => IptablesDump | undefined
+  /** Known ipset contents, passed to the evaluator. */
+  ipsets?: Record<string, string[]>
+}
+
+function selectNodes(snapshot: Snapshot, wanted: string | undefined): NodeCapture[] {
+  if (!wanted) return snapshot.nodes
+  const node = snapshot.nodes.find((n) => n.name === wanted)
+  if (!node) throw new NotFoundError(`node ${wanted} is not in the snapshot`, closeNames(wanted, snapshot.nodes.map((n) => n.name)).map((n) => `--node ${n}`), 'node-not-found')
+  return [node]
+}
+
+/** Which rules to read: IPv6 for an IPv6 address or a Service whose primary family is IPv6. */
+function targetFamily(opts: TraceSnapshotOptions, cluster: ClusterIndex | null): 4 | 6 {
+  if (/^(svc|service|services)\//.test(opts.target)) {
+    const svc = cluster?.service(opts.namespace ?? 'default', opts.target.slice(opts.target.indexOf('/') + 1))
+    return svc?.spec.ipFamilies?.[0] === 'IPv6' ? 6 : 4
+  }
+  return familyOf(splitHostPort(opts.target).host)
+}
+
+export function serviceInfo(sp: ServicePortModel | null): TraceServiceInfo | null {
+  if (!sp) return null
+  return {
+    name: sp.name, namespace: sp.namespace, port: sp.port ?? 0, portName: sp.portName, protocol: sp.protocol.toUpperCase(),
+    clusterIPs: sp.clusterIPs, nodePort: sp.nodePorts[0] ?? null, externalIPs: sp.externalIPs, loadBalancerIPs: sp.loadBalancerIPs,
+    servicePortName: sp.key,
+  }
+}
+
+/** The EndpointSlice entry of `ip` for this service, if listed. */
+function sliceEndpoint(cluster: ClusterIndex, sp: ServicePortModel, ip: string): Endpoint | undefined {
+  const wanted = canonicalIp(ip)
+  for (const slice of cluster.endpointSlices(sp.namespace, sp.name)) {
+    const endpoint = (slice.endpoints ?? []).find((e) => e.addresses.some((a) => canonicalIp(a) === wanted))
+    if (endpoint) return endpoint
+  }
+  return undefined
+}
+
+/** Adds pod and staleness to DNAT outcomes, when the snapshot has cluster objects. */
+export function enrichOutcome(outcome: TraceOutcome, cluster: ClusterIndex | null, sp: ServicePortModel | null): TraceOutcome {
+  if (outcome.verdict !== 'DNAT' || !outcome.endpoint || !cluster) return outcome
+  const {host} = splitHostPort(outcome.endpoint)
+  const pod = cluster.podByIP(host)
+  const listed = sp ? sliceEndpoint(cluster, sp, host) : undefined
+  const c = listed?.conditions
+  const ref: PodRef | null = pod
+    ? {
+        name: pod.metadata.name, namespace: pod.metadata.namespace ?? 'default', node: pod.spec?.nodeName ?? listed?.nodeName ?? null,
+        ready: c ? (c.ready ?? null) : null, serving: c ? (c.serving ?? null) : null, terminating: c ? (c.terminating ?? null) : null,
+      }
+    : null
+  // kube-proxy falls back to serving-but-terminating endpoints, so those are not stale.
+  const usable = !!listed && (c?.ready !== false || (c?.serving === true && c?.terminating === true))
+  return {...outcome, pod: ref, ...(sp ? {stale: !usable} : {})}
+}
+
+function traceNode(snapshot: Snapshot, node: NodeCapture, cluster: ClusterIndex | null, opts: TraceSnapshotOptions): TraceResult {
+  const family = targetFamily(opts, cluster)
+  const dump = opts.parse(node, family)
+  if (!dump) throw new NotFoundError(`node ${node.name} has no ${family === 6 ? 'ip6tables' : 'iptables'} rules in the snapshot`, [], 'no-rules')
+  const model = buildProxyModel(dump, {services: snapshot.cluster?.services})
+  const resolved = resolveTarget(snapshot, node, model, cluster, opts)
+  const localAddresses = [...node.addresses, ...(cluster?.node(node.name)?.status?.addresses ?? []).filter((a) => a.type.endsWith('IP')).map((a) => a.address)]
+  const evaluation = evaluatePacket(dump, resolved.packet, {localAddresses, ipsets: opts.ipsets})
+  const warnings = [...resolved.warnings, ...evaluation.warnings]
+  if (node.addresses.length === 0) warnings.push(`node ${node.name}: no addresses.txt; only cluster.json addresses and loopback count as local`)
+  return {
+    node: node.name,
+    mode: 'iptables',
+    packet: {...resolved.packet, entry: evaluation.entry},
+    service: serviceInfo(resolved.servicePort),
+    outcomes: evaluation.outcomes.map((o) => enrichOutcome(o, cluster, resolved.servicePort)),
+    warnings,
+    source: resolved.source,
+  }
+}
+
+/** Traces the target on each node of the snapshot (or only `opts.node`). */
+export function traceSnapshot(snapshot: Snapshot, opts: TraceSnapshotOptions): TraceResult[] {
+  const cluster = snapshot.cluster ? indexCluster(snapshot.cluster) : null
+  return selectNodes(snapshot, opts.node).map((node) => traceNode(snapshot, node, cluster, opts))
+}
+
+export interface ServicePortRow {
+  /** `ns/name` */
+  service: string
+  portName: string
+  servicePortName: string
+  protocol: string
+  /** `10.96.0.10:53/udp` per cluster IP. */
+  clusterIPs: string[]
+  nodePorts: number[]
+  externalIPs: string[]
+  loadBalancerIPs: string[]
+  policy: {external: string | null; internal: string}
+  affinitySeconds: number | null
+  endpoints: {address: string | null; chain: string; probability: number; local: boolean; pod?: string | null; stale?: boolean}[]
+  /** kube-proxy rejects (no endpoints) or drops (no local endpoints) some traffic to it. */
+  rejects: boolean
+  drops: boolean
+}
+
+/** Rows for `kpx services`: what a node's rules implement, per Service port. */
+export function listServicePorts(model: ProxyModel, snapshot?: Snapshot): ServicePortRow[] {
+  const cluster = snapshot?.cluster ? indexCluster(snapshot.cluster) : null
+  const format = (ip: string, port: number | null, proto: string) => `${ip.includes(':') ? `[${ip}]` : ip}:${port ?? '?'}/${proto || '?'}`
+  return [...model.servicePorts.values()].map((sp) => ({
+    service: sp.named ? `${sp.namespace}/${sp.name}` : `(unnamed ${sp.name})`,
+    portName: sp.portName,
+    servicePortName: sp.key,
+    protocol: sp.protocol,
+    clusterIPs: sp.clusterIPs.map((ip) => format(ip, sp.port, sp.protocol)),
+    nodePorts: sp.nodePorts,
+    externalIPs: sp.externalIPs,
+    loadBalancerIPs: sp.loadBalancerIPs,
+    policy: {external: sp.externalTrafficPolicy, internal: sp.internalTrafficPolicy},
+    affinitySeconds: sp.affinitySeconds,
+    endpoints: [...sp.endpoints.map((e) => ({e, local: false})), ...sp.localEndpoints.map((e) => ({e, local: true}))].map(({e, local}) => {
+      const enriched = cluster && e.address ? enrichOutcome({verdict: 'DNAT', endpoint: e.address, probability: e.probability, masquerade: false, masqueradeRule: null, assumptions: [], path: []}, cluster, sp) : null
+      return {
+        address: e.address, chain: e.chain, probability: e.probability, local,
+        ...(enriched ? {pod: enriched.pod ? `${enriched.pod.namespace}/${enriched.pod.name}` : null, stale: enriched.stale} : {}),
+      }
+    }),
+    rejects: sp.rejectRules.length > 0,
+    drops: sp.dropRules.length > 0,
+  }))
+}

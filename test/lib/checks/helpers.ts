@@ -1,0 +1,68 @@
+/** Shared test helpers: corpus and fixture loading, snapshots from text, findings as counts. */
+import {readFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {runChecks, type RunChecksOptions} from '../../../src/lib/checks/index.js'
+import type {CheckReport} from '../../../src/lib/checks/types.js'
+import {parseRules} from '../../../src/lib/parse/index.js'
+import {parseClusterJson} from '../../../src/lib/snapshot/index.js'
+import type {ClusterObjects, NodeMeta, Snapshot} from '../../../src/lib/snapshot/types.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+export const REPO = join(here, '..', '..', '..')
+export const CORPUS = '/work/shared/corpus/kube-proxy-iptables'
+export const FIXTURES = join(REPO, 'test', 'fixtures', 'checks')
+
+export function corpusRules(name: string): string {
+  return readFileSync(join(CORPUS, `${name}.rules`), 'utf8')
+}
+
+/** A fresh (mutable) copy of a fixture cluster.json, e.g. 'overall/cluster.json'. */
+export function fixtureCluster(path: string): ClusterObjects {
+  const file = join(FIXTURES, path)
+  return parseClusterJson(readFileSync(file, 'utf8'), file)
+}
+
+export interface NodeText {
+  name: string
+  text: string
+  meta?: NodeMeta
+}
+
+export function snapshotOf(nodes: NodeText[], cluster?: ClusterObjects): Snapshot {
+  return {
+    origin: 'test',
+    cluster,
+    nodes: nodes.map(({name, text, meta}) => ({name, addresses: [], meta, iptables: {origin: `nodes/${name}/iptables-save.txt`, text}})),
+  }
+}
+
+/** runChecks with the real parser (IPv4 and IPv6 dumps when the capture has them). */
+export function checkSnapshot(snapshot: Snapshot, opts: Omit<RunChecksOptions, 'parse'> = {}): CheckReport {
+  return runChecks(snapshot, {
+    ...opts,
+    parse: (node) => [node.iptables && parseRules(node.iptables.text), node.ip6tables && parseRules(node.ip6tables.text)],
+  })
+}
+
+/** `{'stale-endpoint': 1, ...}`: what a test compares, so any extra finding fails it. */
+export function findingCounts(report: CheckReport): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const f of report.findings) counts[f.id] = (counts[f.id] ?? 0) + 1
+  return counts
+}
+
+/** Replace exactly one occurrence of `from`, so a stale edit fails loudly instead of silently. */
+export function replaceOnce(text: string, from: string, to: string): string {
+  const at = text.indexOf(from)
+  if (at < 0 || text.indexOf(from, at + 1) >= 0) throw new Error(`expected exactly one "${from}" in the fixture`)
+  return text.slice(0, at) + to + text.slice(at + from.length)
+}
+
+/** Remove the one line that contains `fragment`. */
+export function deleteLine(text: string, fragment: string): string {
+  const lines = text.split('\n')
+  const hits = lines.filter((l) => l.includes(fragment))
+  if (hits.length !== 1) throw new Error(`expected exactly one line with "${fragment}", found ${hits.length}`)
+  return lines.filter((l) => !l.includes(fragment)).join('\n')
+}
