@@ -28,13 +28,14 @@
  * `close()` is idempotent and also runs at process exit.
  */
 import {isIPv6} from 'node:net'
-import {fileURLToPath} from 'node:url'
 
-import {run, runAll, runSyncQuietly} from './netns-exec.js'
 import {countRules, type RuleCounters} from './netns-counters.js'
+import {run, runAll, runSyncQuietly} from './netns-exec.js'
+import {SenderProcess, type SendResult} from './netns-sender.js'
 
 export {countersDelta, type RuleCount, type RuleCounters} from './netns-counters.js'
 export {requireRoot} from './netns-require.js'
+export type {SendResult} from './netns-sender.js'
 
 export type Backend = 'legacy' | 'nft'
 export type Family = 4 | 6
@@ -66,15 +67,12 @@ export interface SendSpec {
   count: number
 }
 
-export interface SendResult {
-  /** Attempts whose first packet left the socket without a local error. */
-  sent: number
-  /** Local errors by code (EPERM when nat/filter OUTPUT dropped it, ECONNREFUSED for a REJECT). */
-  errors: Record<string, number>
+const NODE_LINK = {
+  v4: '169.254.77.1', v4Peer: '169.254.77.2', v6: 'fd00:77::1', v6Peer: 'fd00:77::2',
+  mac: '02:6b:70:78:00:01', peerMac: '02:6b:70:78:00:02',
 }
-
-const SENDER = fileURLToPath(new URL('send-connections.js', import.meta.url))
-const NODE_LINK = {v4: '169.254.77.1', v4Peer: '169.254.77.2', v6: 'fd00:77::1', v6Peer: 'fd00:77::2'}
+// No duplicate address detection: tentative addresses would swallow the first burst.
+const NO_DAD = ['sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']
 const FIRST_SOURCE_PORT = 10_000
 const MAX_SOURCE_PORTS = 55_000
 const live = new Set<Lab>()
@@ -99,6 +97,7 @@ export class Lab {
   private readonly clientAddresses = new Set<string>()
   /** The backend last loaded per family, so that save/counters default to it. */
   private readonly loaded = new Map<Family, Backend>()
+  private readonly senders = new Map<'node' | 'client', SenderProcess>()
   private closed = false
 
   constructor(readonly options: LabOptions) {
@@ -128,6 +127,7 @@ export class Lab {
       ['sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1'],
       ['sysctl', '-qw', 'net.ipv4.conf.all.accept_local=1', 'net.ipv4.conf.default.accept_local=1'],
       ['sysctl', '-qw', 'net.ipv4.conf.all.route_localnet=1', 'net.ipv4.conf.default.route_localnet=1'],
+      NO_DAD,
     ], {netns: ns})
     const node = ['ip', '-n', ns]
     await runAll([
@@ -138,7 +138,7 @@ export class Lab {
       [...node, 'route', 'add', 'default', 'dev', 'kpx0'],
       [...node, '-6', 'route', 'add', 'default', 'dev', 'kpx0'],
       ...(this.options.podCidrs ?? []).map((cidr) => [...node, 'route', 'add', cidr, 'dev', 'kpx0']),
-      [...node, 'link', 'add', 'veth-c', 'type', 'veth', 'peer', 'name', 'veth-n', 'netns', this.clientNs],
+      [...node, 'link', 'add', 'veth-c', 'address', NODE_LINK.mac, 'type', 'veth', 'peer', 'name', 'veth-n', 'address', NODE_LINK.peerMac, 'netns', this.clientNs],
       [...node, 'addr', 'add', `${NODE_LINK.v4}/30`, 'dev', 'veth-c'],
       [...node, '-6', 'addr', 'add', `${NODE_LINK.v6}/64`, 'dev', 'veth-c', 'nodad'],
       [...node, 'link', 'set', 'veth-c', 'up'],
@@ -147,7 +147,15 @@ export class Lab {
 
   private async setUpClient(): Promise<void> {
     const client = ['ip', '-n', this.clientNs]
+    await run(NO_DAD, {netns: this.clientNs})
     const commands: string[][] = [[...client, 'link', 'set', 'lo', 'up']]
+    // Permanent neighbours both ways: no ARP/NDP round trip may queue (and drop) the first burst.
+    commands.push(
+      [...client, 'neigh', 'add', NODE_LINK.v4, 'lladdr', NODE_LINK.mac, 'dev', 'veth-n', 'nud', 'permanent'],
+      [...client, 'neigh', 'add', NODE_LINK.v6, 'lladdr', NODE_LINK.mac, 'dev', 'veth-n', 'nud', 'permanent'],
+      ['ip', '-n', this.nodeNs, 'neigh', 'add', NODE_LINK.v4Peer, 'lladdr', NODE_LINK.peerMac, 'dev', 'veth-c', 'nud', 'permanent'],
+      ['ip', '-n', this.nodeNs, 'neigh', 'add', NODE_LINK.v6Peer, 'lladdr', NODE_LINK.peerMac, 'dev', 'veth-c', 'nud', 'permanent'],
+    )
     commands.push(
       [...client, 'addr', 'add', `${NODE_LINK.v4Peer}/30`, 'dev', 'veth-n'],
       [...client, '-6', 'addr', 'add', `${NODE_LINK.v6Peer}/64`, 'dev', 'veth-n', 'nodad'],
@@ -237,11 +245,19 @@ export class Lab {
       if (indexes.length === 0) continue
       const targets = indexes.map((i) => planned[i])
       if (side === 'client') for (const target of targets) if (target.src) await this.addClientAddress(target.src)
-      const out = await run([process.execPath, SENDER, JSON.stringify({targets})], {netns: side === 'node' ? this.nodeNs : this.clientNs})
-      const parsed = JSON.parse(out.stdout) as {results: SendResult[]}
-      indexes.forEach((specIndex, k) => (results[specIndex] = parsed.results[k]))
+      const replies = await this.sender(side).send(targets.map(({src, dst, port, proto, count, firstPort}) => ({src, dst, port, proto, count, firstPort})))
+      indexes.forEach((specIndex, k) => (results[specIndex] = replies[k]))
     }
     return results
+  }
+
+  private sender(side: 'node' | 'client'): SenderProcess {
+    let sender = this.senders.get(side)
+    if (!sender) {
+      sender = new SenderProcess(side === 'node' ? this.nodeNs : this.clientNs)
+      this.senders.set(side, sender)
+    }
+    return sender
   }
 
   private defaultSource(spec: SendSpec): string | undefined {
@@ -273,6 +289,7 @@ export class Lab {
     if (this.closed) return
     this.closed = true
     live.delete(this)
+    for (const sender of this.senders.values()) sender.close()
     await run(['ip', 'netns', 'del', this.clientNs], {allowFailure: true})
     await run(['ip', 'netns', 'del', this.nodeNs], {allowFailure: true})
   }
@@ -282,6 +299,7 @@ export class Lab {
     if (this.closed) return
     this.closed = true
     live.delete(this)
+    for (const sender of this.senders.values()) sender.kill()
     runSyncQuietly(['ip', 'netns', 'del', this.clientNs])
     runSyncQuietly(['ip', 'netns', 'del', this.nodeNs])
   }

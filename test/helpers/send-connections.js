@@ -3,8 +3,11 @@
 // Run inside a network namespace (`ip netns exec NS node send-connections.js '<json>'`) by
 // test/helpers/netns.ts; plain JavaScript so that it needs no TypeScript loader.
 //
-// Input (argv[2], JSON): {targets: [{src?, dst, port, proto: 'tcp'|'udp', count, firstPort}]}
-// Output (stdout, JSON): {results: [{sent, errors: {CODE: n}}]} in target order.
+// One-shot: argv[2] is a request; `--serve`: one request per stdin line, one reply per stdout
+// line, until stdin closes (the lab keeps one such process per namespace: Node takes ~0.3 s to
+// start on a small CI machine, more than sending a thousand connections).
+// Request (JSON): {targets: [{src?, dst, port, proto: 'tcp'|'udp', count, firstPort}]}
+// Reply (JSON): {results: [{sent, errors: {CODE: n}}]} in target order.
 //
 // Why it works the way it does:
 // - Every attempt binds its own source port (firstPort + i), so each one is a distinct
@@ -84,7 +87,18 @@ async function sendTarget(target) {
   return {sent, errors}
 }
 
-const {targets} = JSON.parse(process.argv[2])
-const results = []
-for (const target of targets) results.push(await sendTarget(target))
-process.stdout.write(JSON.stringify({results}) + '\n')
+async function handle(line) {
+  const {targets} = JSON.parse(line)
+  const results = []
+  for (const target of targets) results.push(await sendTarget(target))
+  return JSON.stringify({results}) + '\n'
+}
+
+if (process.argv[2] === '--serve') {
+  const {createInterface} = await import('node:readline')
+  for await (const line of createInterface({input: process.stdin})) {
+    if (line.trim()) process.stdout.write(await handle(line))
+  }
+} else {
+  process.stdout.write(await handle(process.argv[2]))
+}

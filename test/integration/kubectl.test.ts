@@ -11,13 +11,11 @@ import {join} from 'node:path'
 import {expect} from 'chai'
 
 import {type FakeApiServer, type Scenario, startFakeApiServer} from '../helpers/fake-apiserver.js'
+import {GHOST_KUBE_PROXY_PODS, GHOST_NODES, ghostRulesPath, ghostScenario, minimalScenario} from '../helpers/fake-apiserver-scenarios.js'
 
-const SCENARIO_FILE = new URL('../fixtures/scenarios/ghost.json', import.meta.url)
 const CORPUS_RULES = '/work/shared/corpus/kube-proxy-iptables/TestOverallIPTablesRules.rules'
 
-function loadScenario(): Scenario {
-  return JSON.parse(readFileSync(SCENARIO_FILE, 'utf8')) as Scenario
-}
+const loadScenario = (): Scenario => minimalScenario()
 
 type Obj = {kind: string; metadata: {name: string; namespace?: string}}
 const scenarioNames = (kind: string): string[] => (loadScenario().objects as Obj[]).filter((o) => o.kind === kind).map((o) => o.metadata.name)
@@ -274,4 +272,48 @@ describe('fake apiserver exec inside a kpxF- network namespace, via the real kub
     const upgrade = server!.requests.filter((q) => q.path.endsWith('/exec')).at(-1)
     expect(upgrade?.query).to.include('stdin=true')
   })
+})
+
+describe('the ghost example as a live cluster, via the real kubectl', function () {
+  const namespaces = Object.fromEntries(GHOST_NODES.map((n) => [n, `kpxF-${process.pid}-${n}`]))
+  let server: FakeApiServer | undefined
+
+  before(async function () {
+    if (!isRoot()) {
+      const msg = 'SKIPPED LOUDLY: the ghost lab needs root (ip netns); these fidelity tests did not run'
+      if (process.env.CI) throw new Error(`${msg} — and CI is set, so this is a failure`)
+      console.warn(`\n  !!! ${msg}\n`)
+      this.skip()
+    }
+    for (const node of GHOST_NODES) {
+      execFileSync('ip', ['netns', 'add', namespaces[node]])
+      // The example is iptables-legacy-save output, as kube-proxy 1.20 wrote it.
+      execFileSync('ip', ['netns', 'exec', namespaces[node], 'iptables-legacy-restore'], {input: readFileSync(ghostRulesPath(node))})
+    }
+    server = await startFakeApiServer(ghostScenario({nodeNamespaces: namespaces}))
+  })
+
+  after(async () => {
+    await server?.close()
+    if (!isRoot()) return
+    for (const ns of Object.values(namespaces)) execFileSync('ip', ['netns', 'delete', ns], {stdio: 'ignore'})
+  })
+
+  it('kubectl get nodes,svc,pods -A lists every object of examples/ghost/cluster.json', async () => {
+    const r = await kubectl(server!.kubeconfigPath, ['get', 'nodes,svc,pods', '-A', '-o', 'name'])
+    expect(r.code, r.stderr).to.equal(0)
+    const cluster = JSON.parse(readFileSync(new URL('../../examples/ghost/cluster.json', import.meta.url), 'utf8')) as {items: Obj[]}
+    const want = cluster.items.filter((o) => ['Node', 'Service', 'Pod'].includes(o.kind)).map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}`)
+    for (const name of want) expect(r.stdout.split('\n')).to.include(name)
+  })
+
+  for (const node of GHOST_NODES) {
+    it(`kubectl exec into ${node}'s kube-proxy pod: iptables-legacy-save gives that node's rules`, async () => {
+      const r = await kubectl(server!.kubeconfigPath, ['exec', '-n', 'kube-system', GHOST_KUBE_PROXY_PODS[node], '--', 'iptables-legacy-save'])
+      expect(r.code, r.stderr).to.equal(0)
+      const want = readFileSync(ghostRulesPath(node), 'utf8').split('\n').filter((l) => l.startsWith('-A ')).sort()
+      expect(r.stdout.split('\n').filter((l) => l.startsWith('-A ')).sort()).to.deep.equal(want)
+      expect(r.stdout).to.include('KUBE-SVC-4XJR4EADNBDQKTKS')
+    })
+  }
 })

@@ -38,16 +38,6 @@ export function* chainsOf(ctx: CheckContext, table: string): Generator<[RulesVie
   }
 }
 
-/** Chains that are a target of `-j`/`-g` anywhere in the table. */
-export function referencedChains(view: RulesView, table: string): Set<string> {
-  const referenced = new Set<string>()
-  for (const t of view.dump.tables) {
-    if (t.name !== table) continue
-    for (const chain of t.chains) for (const rule of chain.rules) if (rule.target) referenced.add(rule.target.name)
-  }
-  return referenced
-}
-
 /** Is `to` reachable from `from` through jumps and gotos in the table? Breadth-first, loop-safe. */
 export function reaches(view: RulesView, table: string, from: string, to: string): boolean {
   const seen = new Set([from])

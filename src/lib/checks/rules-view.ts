@@ -65,6 +65,8 @@ export interface RulesView {
   endpointChains: Map<string, EndpointChain>
   serviceRules: ServiceEntryRule[]
   noEndpointRules: NoEndpointsRule[]
+  /** `table name` of every chain some rule jumps or goes to. */
+  jumpTargets: Set<string>
   ruleCount: number
 }
 
@@ -91,12 +93,14 @@ export function buildRulesView(dump: IptablesDump, opts: {origin?: string; hashI
     endpointChains: new Map(),
     serviceRules: [],
     noEndpointRules: [],
+    jumpTargets: new Set(),
     ruleCount: 0,
   }
   for (const table of dump.tables) {
     for (const chain of table.chains) {
       view.chains.set(chainKey(table.name, chain.name), chain)
       view.ruleCount += chain.rules.length
+      for (const rule of chain.rules) if (rule.target) view.jumpTargets.add(chainKey(table.name, rule.target.name))
       if (table.name === 'nat') readNatChain(view, chain, opts.hashIndex)
       else collectNoEndpointRules(view, chain)
     }

@@ -95,6 +95,9 @@ export function execCapture(kc: KubeConfig, ns: string, pod: string, container: 
     const onSocket = (ws: WebSocket) => {
       socket = ws
       if (settled) ws.terminate()
+      // ws emits 'error' then 'close' synchronously when the upgrade fails (403, ECONNREFUSED):
+      // map the error here, before 'close' could report it as a mere lost connection.
+      ws.once('error', (error) => fail(toClusterError(error, {server, verb: 'create', resource: 'pods/exec', namespace: ns})))
       ws.on('close', () => {
         if (status) settle(() => resolve(resultOf(status!, stdout.text(), stderr.text())))
         else fail(new ClusterAccessError(`exec in ${where}: connection closed before the command reported an exit status`, [], 'exec-closed'))

@@ -45,9 +45,35 @@ export interface Cidr {
 }
 
 export function addressFamily(text: string): IpFamily | undefined {
-  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return 4
+  if (isDottedQuad(text)) return 4
   if (text.includes(':') && !text.includes('%') && ipaddr.IPv6.isValid(text)) return 6
   return undefined
+}
+
+/**
+ * Strict four-part decimal IPv4, without a regex or allocation: DNAT targets are checked for
+ * every endpoint rule of a 400k-rule dump. Leading zeros are refused (`010.0.0.1`), as octal
+ * readings differ between tools.
+ */
+function isDottedQuad(text: string): boolean {
+  const n = text.length
+  if (n < 7 || n > 15) return false
+  let parts = 0
+  let value = 0
+  let digits = 0
+  for (let i = 0; i <= n; i++) {
+    const c = i === n ? 46 : text.charCodeAt(i)
+    if (c === 46 /* . */) {
+      if (digits === 0 || value > 255 || (digits > 1 && text.charCodeAt(i - digits) === 48)) return false
+      parts++
+      value = 0
+      digits = 0
+    } else if (c >= 48 && c <= 57) {
+      value = value * 10 + (c - 48)
+      if (++digits > 3) return false
+    } else return false
+  }
+  return parts === 4
 }
 
 export function isAddress(text: string): boolean {

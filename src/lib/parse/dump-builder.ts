@@ -74,8 +74,10 @@ export class DumpBuilder {
   }
 
   addRule(state: TableState, chain: Chain, rule: Rule): void {
-    if (rule.insertAt !== undefined && rule.insertAt <= chain.rules.length) {
-      chain.rules.splice(Math.max(rule.insertAt - 1, 0), 0, rule)
+    // `-I CHAIN` without a position inserts at the top, like iptables.
+    const position = rule.op === '-I' ? (rule.insertAt ?? 1) : undefined
+    if (position !== undefined && position <= chain.rules.length) {
+      chain.rules.splice(Math.max(position - 1, 0), 0, rule)
       state.reordered.add(chain)
     } else {
       chain.rules.push(rule)

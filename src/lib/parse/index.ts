@@ -48,7 +48,8 @@ const LIST_HEADER = /^Chain \S+ \((?:policy |\d+ references)/m
  * else (bare `-A` lines, `[p:b] -A`, `:CHAIN` lines from a grep) is a fragment.
  */
 export function detectFormat(text: string): DumpFormat {
-  if (TABLE_HEADER.test(text)) return 'iptables-save'
+  // An empty file is an empty iptables-save dump (a node with no rules), not a partial one.
+  if (TABLE_HEADER.test(text) || text.trim().length === 0) return 'iptables-save'
   if (S_DECLARATION.test(text)) return 'iptables-S'
   if (LIST_HEADER.test(text)) return 'iptables-L'
   return 'fragment'

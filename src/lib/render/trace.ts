@@ -79,7 +79,8 @@ function renderTree(node: TreeNode, chalk: ChalkInstance, verbose: boolean, pref
   const lines: string[] = []
   let current = node
   for (;;) {
-    for (const outcome of current.outcomes) lines.push(prefix + renderLeaf(outcome, chalk))
+    // Outcomes that differ only in an undecided condition print the same leaf: show it once.
+    for (const leaf of new Set(current.outcomes.map((o) => renderLeaf(o, chalk)))) lines.push(prefix + leaf)
     if (current.children.length === 1 && current.outcomes.length === 0) {
       current = current.children[0]
       lines.push(prefix + renderStep(current.step!, chalk, verbose, false))
@@ -97,13 +98,13 @@ function renderTree(node: TreeNode, chalk: ChalkInstance, verbose: boolean, pref
 function renderStep(step: TraceStep, chalk: ChalkInstance, verbose: boolean, showProbability: boolean): string {
   const where = `${step.hook === step.chain ? '' : step.hook + ' '}${step.table} ${step.chain}`
   const at = step.rule === 0 ? 'policy' : `#${step.rule}`
-  const p = showProbability ? chalk.cyan(` p=${formatProbability(step.probability)}`) : ''
+  const p = showProbability ? chalk.cyan(`  [${formatPercent(step.probability)}]`) : ''
   const text = verbose ? chalk.dim(`  ${step.text}`) : ''
   return `${chalk.bold(where)} ${at} ${chalk.dim(`(line ${step.line})`)}  ${step.matched}${p}${text}`
 }
 
 function renderLeaf(o: TraceOutcome, chalk: ChalkInstance): string {
-  const p = chalk.cyan(`p=${formatProbability(o.probability)}`)
+  const p = chalk.cyan(formatPercent(o.probability))
   const masq = o.masquerade ? chalk.magenta(' masqueraded') : ''
   if (o.verdict === 'DNAT') {
     const pod = o.pod ? ` ${o.pod.namespace}/${o.pod.name}${o.pod.node ? ` on ${o.pod.node}` : ''}` : ''
@@ -116,17 +117,39 @@ function renderLeaf(o: TraceOutcome, chalk: ChalkInstance): string {
   return `⇒ ${colour(o.verdict)}${why} ${p}${masq}`
 }
 
+/**
+ * One row per distinct result. Outcomes that differ only in how an undecided match went (an
+ * interface, say) land on the same endpoint with the same share, so they are merged; the IF
+ * column keeps only the conditions every merged outcome shares, i.e. the ones that matter.
+ */
 function renderOutcomeTable(outcomes: TraceOutcome[], chalk: ChalkInstance): string {
-  const rows = outcomes.map((o) => [
-    o.verdict === 'DNAT' ? (o.stale ? chalk.red(o.endpoint ?? '') : o.endpoint ?? '') : o.verdict,
-    formatPercent(o.probability),
-    o.pod ? `${o.pod.namespace}/${o.pod.name}` : o.verdict === 'DNAT' ? chalk.dim('unknown') : '',
-    o.pod?.node ?? '',
-    o.verdict !== 'DNAT' ? '' : o.stale ? chalk.red('STALE') : readiness(o),
-    o.masquerade ? `yes (${o.masqueradeRule ? `${o.masqueradeRule.chain} #${o.masqueradeRule.rule}` : 'rule'})` : 'no',
-    conditionText(o),
-  ])
+  const groups = new Map<string, TraceOutcome[]>()
+  for (const o of outcomes) {
+    const key = [o.verdict, o.endpoint, o.masquerade, o.stale, o.probability.toFixed(9)].join('|')
+    groups.set(key, [...(groups.get(key) ?? []), o])
+  }
+  const rows = [...groups.values()].map((group) => {
+    const o = group[0]
+    return [
+      o.verdict === 'DNAT' ? (o.stale ? chalk.red(o.endpoint ?? '') : o.endpoint ?? '') : o.verdict,
+      formatPercent(o.probability),
+      o.pod ? `${o.pod.namespace}/${o.pod.name}` : o.verdict === 'DNAT' ? chalk.dim('unknown') : '',
+      o.pod?.node ?? '',
+      o.verdict !== 'DNAT' ? '' : o.stale ? chalk.red('STALE') : readiness(o),
+      o.masquerade ? `yes (${o.masqueradeRule ? `${o.masqueradeRule.chain} #${o.masqueradeRule.rule}` : 'rule'})` : 'no',
+      sharedConditions(group),
+    ]
+  })
   return renderTable(rows, {head: ['OUTCOME', 'SHARE', 'POD', 'NODE', 'STATE', 'MASQUERADE', 'IF'], alignRight: [1]})
+}
+
+function sharedConditions(group: TraceOutcome[]): string {
+  const sig = (o: TraceOutcome) => new Set((o.conditions ?? []).map((c) => `${c.key}=${c.holds}`))
+  const common = group.map(sig).reduce((a, b) => new Set([...a].filter((x) => b.has(x))))
+  return (group[0].conditions ?? [])
+    .filter((c) => common.has(`${c.key}=${c.holds}`))
+    .map((c) => c.text)
+    .join('; ')
 }
 
 function readiness(o: TraceOutcome): string {
@@ -134,10 +157,6 @@ function readiness(o: TraceOutcome): string {
   if (o.pod.ready) return 'ready'
   if (o.pod.serving) return 'serving (terminating)'
   return 'not ready'
-}
-
-function conditionText(o: TraceOutcome): string {
-  return (o.conditions ?? []).map((c) => (c.holds ? c.text : `not: ${c.text}`)).join('; ')
 }
 
 /** Nodes that send the same packet to different places are the first thing on-call wants to know. */

@@ -12,6 +12,12 @@ import type {TraceStep} from './types.js'
 
 export const MAX_JUMP_DEPTH = 64
 
+/** Targets that only log, mark or tweak headers: the walk goes on to the next rule. */
+const NON_TERMINATING = new Set([
+  'LOG', 'NFLOG', 'ULOG', 'CONNMARK', 'CT', 'NOTRACK', 'TRACE', 'CHECKSUM', 'TCPMSS', 'DSCP', 'TOS', 'TTL', 'HL',
+  'SET', 'AUDIT', 'CLASSIFY', 'SECMARK', 'CONNSECMARK', 'IDLETIMER', 'LED', 'RATEEST', 'TCPOPTSTRIP', 'ECN', 'HMARK',
+])
+
 /** How a walk through a chain ended: fell off / RETURNed, or a verdict for the table. */
 export interface Branch {
   state: WalkState
@@ -179,6 +185,7 @@ export class ChainWalker {
       case 'MASQUERADE': return [{state: fork(here, {snat: step}), end: 'accept', verdictStep: step}]
       case 'MARK': return [{state: applyMark(here, rule), end: 'next'}]
       default:
+        if (NON_TERMINATING.has(target.name)) return [{state: here, end: 'next'}]
         return [{state: withNote(here, `target ${target.name} treated as non-terminating`), end: 'next'}]
     }
   }

@@ -81,6 +81,14 @@ export function enrichOutcome(outcome: TraceOutcome, cluster: ClusterIndex | nul
   return {...outcome, pod: ref, ...(sp ? {stale: !usable} : {})}
 }
 
+/** Connected subnets from the snapshot; the default route is assumed to use the InternalIP's interface. */
+function interfaceRoutes(node: NodeCapture, cluster: ClusterIndex | null): {routes?: {name: string; cidr: string}[]; defaultIface?: string} {
+  if (!node.interfaces?.length) return {}
+  const primary = cluster?.node(node.name)?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address
+  const owner = node.interfaces.find((i) => primary && canonicalIp(i.cidr.split('/')[0]) === canonicalIp(primary)) ?? node.interfaces.find((i) => i.name !== 'lo')
+  return {routes: node.interfaces, defaultIface: owner?.name}
+}
+
 function traceNode(snapshot: Snapshot, node: NodeCapture, cluster: ClusterIndex | null, opts: TraceSnapshotOptions): TraceResult {
   const family = targetFamily(opts, cluster)
   const dump = opts.parse(node, family)
@@ -88,7 +96,7 @@ function traceNode(snapshot: Snapshot, node: NodeCapture, cluster: ClusterIndex 
   const model = buildProxyModel(dump, {services: snapshot.cluster?.services})
   const resolved = resolveTarget(snapshot, node, model, cluster, opts)
   const localAddresses = [...node.addresses, ...(cluster?.node(node.name)?.status?.addresses ?? []).filter((a) => a.type.endsWith('IP')).map((a) => a.address)]
-  const evaluation = evaluatePacket(dump, resolved.packet, {localAddresses, ipsets: opts.ipsets})
+  const evaluation = evaluatePacket(dump, resolved.packet, {localAddresses, ipsets: opts.ipsets, ...interfaceRoutes(node, cluster)})
   const warnings = [...resolved.warnings, ...evaluation.warnings]
   if (node.addresses.length === 0) warnings.push(`node ${node.name}: no addresses.txt; only cluster.json addresses and loopback count as local`)
   return {

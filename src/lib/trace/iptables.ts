@@ -102,7 +102,7 @@ export function evaluatePacket(dump: IptablesDump, packet: Packet, opts: Evaluat
   }
   const leaves: Leaf[] = []
   const run = (states: WalkState[], hook: Hook, adjust: (s: WalkState) => WalkState = (s) => s) =>
-    runHook(walker, dump, states.map((s) => adjust(fork(s, {hook}))), hook, leaves)
+    runHook(walker, dump, states.map((s) => fork(s, {hook})), hook, leaves, adjust)
   if (entry === 'OUTPUT') {
     const sent = run(run([initial], 'OUTPUT', (s) => fork(s, {outIface: outIface(s)})), 'POSTROUTING', (s) => fork(s, {outIface: outIface(s)}))
     const [looped, left] = partition(sent, (s) => isLocal(s.dst))
@@ -120,13 +120,14 @@ export function evaluatePacket(dump: IptablesDump, packet: Packet, opts: Evaluat
 }
 
 /** Runs every table of one hook; returns the states that pass, pushing stopped ones to `leaves`. */
-function runHook(walker: ChainWalker, dump: IptablesDump, states: WalkState[], hook: Hook, leaves: Leaf[]): WalkState[] {
+function runHook(walker: ChainWalker, dump: IptablesDump, states: WalkState[], hook: Hook, leaves: Leaf[], adjust: (s: WalkState) => WalkState): WalkState[] {
   let alive = states
   for (const table of HOOK_TABLES[hook]) {
     const builtin = lookupChain(dump, table, hook)
     if (!builtin) continue
     const next: WalkState[] = []
-    for (const state of alive) {
+    // Re-derived per table: a DNAT in nat OUTPUT reroutes the packet before filter OUTPUT.
+    for (const state of alive.map(adjust)) {
       for (const branch of walker.walk(state, table, hook)) settle(branch, builtin.chain.policy, builtin.chain.line, table, hook, next, leaves)
     }
     alive = next

@@ -167,11 +167,13 @@ function destination(model: ProxyModel, node: NodeCapture, cluster: ClusterIndex
   return {dst: host, dport, proto, servicePort: sp, external}
 }
 
-function podSource(cluster: ClusterIndex | null, node: NodeCapture, snapshot: Snapshot, family: 4 | 6, warnings: string[]): {ip: string; why: string} {
+function podSource(cluster: ClusterIndex | null, node: NodeCapture, snapshot: Snapshot, family: 4 | 6, backends: Set<string>, warnings: string[]): {ip: string; why: string} {
   const pods = snapshot.cluster?.pods ?? []
   const candidates = pods.filter((p) => !p.spec?.hostNetwork && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
   const ipOf = (p: (typeof pods)[number]) => [p.status?.podIP, ...(p.status?.podIPs ?? []).map((x) => x.ip)].find((ip) => ip && familyOf(ip) === family)
-  const pod = candidates.find((p) => p.spec?.nodeName === node.name && ipOf(p)) ?? candidates.find((p) => ipOf(p))
+  // Prefer a client that is not itself a backend (that would be hairpin traffic), on this node.
+  const client = (p: (typeof pods)[number]) => !!ipOf(p) && !backends.has(canonicalIp(ipOf(p)!))
+  const pod = candidates.find((p) => p.spec?.nodeName === node.name && client(p)) ?? candidates.find(client) ?? candidates.find((p) => ipOf(p))
   if (pod) return {ip: ipOf(pod)!, why: `pod ${pod.metadata.namespace ?? 'default'}/${pod.metadata.name} (default source for a cluster IP)`}
   const cidr = (cluster?.node(node.name)?.spec?.podCIDRs ?? [cluster?.node(node.name)?.spec?.podCIDR]).find((c) => c && familyOf(c) === family)
   const base = cidr ? cidr.split('/')[0] : family === 4 ? '10.244.0.0' : 'fd00:10:244::'
@@ -184,7 +186,11 @@ function source(snapshot: Snapshot, node: NodeCapture, cluster: ClusterIndex | n
   const family = familyOf(dest.dst)
   const src = opts.src ?? (dest.external ? 'external' : undefined)
   if (src === 'external') return {ip: EXTERNAL_SOURCE[family], why: `an outside client ${EXTERNAL_SOURCE[family]}${opts.src ? '' : ' (default for NodePort/external/LB targets)'}`}
-  if (src === undefined) return podSource(cluster, node, snapshot, family, warnings)
+  if (src === undefined) {
+    const sp = dest.servicePort
+    const backends = new Set([...(sp?.endpoints ?? []), ...(sp?.localEndpoints ?? [])].flatMap((e) => (e.ip ? [canonicalIp(e.ip)] : [])))
+    return podSource(cluster, node, snapshot, family, backends, warnings)
+  }
   if (src.startsWith('pod/')) {
     const name = src.slice(4)
     const namespace = opts.namespace ?? 'default'

@@ -17,12 +17,13 @@ import {findingCounts, snapshotOf} from './helpers.js'
 /** Services and EndpointSlices that say exactly what the generated rules do. */
 function clusterMatching(dump: IptablesDump): ClusterObjects {
   const view = buildRulesView(dump)
+  const cascades = new Map(view.cascades.map((c) => [c.chain, c]))
   const cluster: ClusterObjects = {nodes: [], services: [], endpointSlices: [], pods: [], configMaps: []}
   for (const entry of view.serviceRules) {
     if (!entry.servicePort || !entry.address || entry.target.startsWith('KUBE-EXT-')) continue
     const [key, portName] = entry.servicePort.split(':')
     const [namespace, name] = key.split('/')
-    const cascade = view.cascades.find((c) => c.chain === entry.target)
+    const cascade = cascades.get(entry.target)
     cluster.services.push({metadata: {name, namespace}, spec: {clusterIP: entry.address, ports: [{name: portName, port: entry.port ?? 0, protocol: 'TCP'}]}})
     const endpoints = (cascade?.jumps ?? []).map((j) => endpointOfJump(view, j) as string)
     cluster.endpointSlices.push({
@@ -31,6 +32,11 @@ function clusterMatching(dump: IptablesDump): ClusterObjects {
       ports: [{name: portName, port: Number(endpoints[0]?.split(':')[1] ?? 0), protocol: 'TCP'}],
       endpoints: endpoints.map((e) => ({addresses: [e.split(':')[0]], conditions: {ready: true}})),
     })
+  }
+  for (const {servicePort} of view.noEndpointRules) {
+    const [key, portName] = servicePort.split(':')
+    const [namespace, name] = key.split('/')
+    cluster.services.push({metadata: {name, namespace}, spec: {clusterIP: '172.31.255.1', ports: [{name: portName, port: 80, protocol: 'TCP'}]}})
   }
   return cluster
 }

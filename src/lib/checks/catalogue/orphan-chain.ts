@@ -1,6 +1,6 @@
 import {classifyChain} from '../../kube-proxy/names.js'
-import {chainsOf, isServiceChain, makeFinding, referencedChains} from '../finding.js'
-import type {RulesView} from '../rules-view.js'
+import {chainsOf, isServiceChain, makeFinding} from '../finding.js'
+import {chainKey} from '../rules-view.js'
 import type {Check, Finding} from '../types.js'
 
 export const orphanChain: Check = {
@@ -12,12 +12,9 @@ export const orphanChain: Check = {
     'chains lazily (on its periodic full sync), so a few are normal right after a change.',
   run(ctx) {
     const findings: Finding[] = []
-    const referencedByView = new Map<RulesView, Set<string>>()
     for (const [view, chain] of chainsOf(ctx, 'nat')) {
       if (view.dump.partial || !isServiceChain(chain.name)) continue
-      let referenced = referencedByView.get(view)
-      if (!referenced) referencedByView.set(view, (referenced = referencedChains(view, 'nat')))
-      if (referenced.has(chain.name)) continue
+      if (view.jumpTargets.has(chainKey('nat', chain.name))) continue
       findings.push(
         makeFinding(this, ctx, view, {
           service: view.chainService.get(chain.name),
