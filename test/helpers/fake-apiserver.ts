@@ -9,6 +9,10 @@
  * It serves HTTPS with a throwaway self-signed certificate whose CA is in the kubeconfig: both real
  * clients refuse credentials over plain HTTP (client-go silently drops the bearer token;
  * client-node throws "HTTP protocol is not allowed when skipTLSVerify is not set").
+ *
+ * The server runs in the test's own process: run kubectl or the kpx binary against it with the
+ * async child_process API (execFile/spawn), never execFileSync/spawnSync, which block the event
+ * loop the server needs (kubectl then fails with "TLS handshake timeout").
  */
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import type {IncomingMessage, RequestListener, Server, ServerResponse} from 'node:http'

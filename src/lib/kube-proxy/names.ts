@@ -76,7 +76,20 @@ export const HASHED_PREFIXES: Record<string, ChainKind> = {
   'CNI-DN-': 'cni-dn',
 }
 
+const classified = new Map<string, ChainKind>()
+
+/** Memoised: the model and tracer ask about the same 10^5 chain names many times. */
 export function classifyChain(name: string): ChainKind {
+  let kind = classified.get(name)
+  if (kind === undefined) {
+    kind = classifyUncached(name)
+    if (classified.size > 1_000_000) classified.clear()
+    classified.set(name, kind)
+  }
+  return kind
+}
+
+function classifyUncached(name: string): ChainKind {
   if (BUILTIN_CHAINS.has(name)) return 'builtin'
   const fixed = FIXED[name]
   if (fixed) return fixed

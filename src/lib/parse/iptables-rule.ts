@@ -16,6 +16,18 @@ export interface RuleContext {
   issues: ParseIssue[]
 }
 
+/**
+ * Flags and module names repeat on every rule; keeping one copy of each saves tens of MB on a
+ * kube-proxy dump. Bounded, so garbage input cannot grow it without limit.
+ */
+const interned = new Map<string, string>()
+function intern(word: string): string {
+  const known = interned.get(word)
+  if (known !== undefined) return known
+  if (interned.size < 4096) interned.set(word, word)
+  return word
+}
+
 const BUILTIN_WITH_VALUE = new Set([
   '-s', '--source', '--src', '-d', '--destination', '--dst', '-p', '--protocol',
   '-i', '--in-interface', '-o', '--out-interface',
@@ -113,7 +125,7 @@ class RuleBuilder {
 
   private builtin(k: number): number {
     const t = this.t
-    const flag = t.text[k]
+    const flag = intern(t.text[k])
     const option: Option = {flag, args: [], negated: this.takeNegation()}
     if (option.negated) option.negation = 'before-flag'
     let next = k + 1
@@ -127,7 +139,7 @@ class RuleBuilder {
         this.error('missing-option-value', k, `${flag} needs a value`)
         return next
       }
-      option.args.push(t.text[next++])
+      option.args = [t.text[next++]]
       if (flag === '-p' || flag === '--protocol') this.protocol = option.args[0].toLowerCase()
     }
     this.rule.matches.push({module: null, options: [option]})
@@ -143,7 +155,7 @@ class RuleBuilder {
       return k + 1
     }
     if (this.takeNegation()) this.error('bad-negation', k, '"!" cannot negate -m')
-    const module = t.text[k + 1]
+    const module = intern(t.text[k + 1])
     const match: Match = {module, options: []}
     this.lastModule = module
     this.owner = match
@@ -170,20 +182,19 @@ class RuleBuilder {
   /** `--flag args...` belonging to the target, the current -m match, or an implicit protocol match. */
   private option(k: number): number {
     const t = this.t
-    const option: Option = {flag: t.text[k], args: [], negated: this.takeNegation()}
+    const option: Option = {flag: intern(t.text[k]), args: [], negated: this.takeNegation()}
     if (option.negated) option.negation = 'before-flag'
-    let next = k + 1
-    for (; next < t.count; next++) {
-      if (isBang(t, next)) {
-        // `--dport ! 80`: negation before the value (older iptables, hand-written rules)
-        if (option.args.length > 0 || option.negated || next + 1 >= t.count || isFlag(t, next + 1)) break
-        option.negated = true
-        option.negation = 'before-value'
-        continue
-      }
-      if (isFlag(t, next)) break
-      option.args.push(t.text[next])
+    let first = k + 1
+    // `--dport ! 80`: negation before the value (older iptables, hand-written rules)
+    if (!option.negated && first + 1 < t.count && isBang(t, first) && !isFlag(t, first + 1)) {
+      option.negated = true
+      option.negation = 'before-value'
+      first++
     }
+    let next = first
+    while (next < t.count && !isFlag(t, next) && !isBang(t, next)) next++
+    // Exact-size arrays: a 400k-rule dump holds a million of these.
+    if (next > first) option.args = next === first + 1 ? [t.text[first]] : t.text.slice(first, next)
     this.ownerFor(k).options.push(option)
     return next
   }
@@ -203,6 +214,9 @@ class RuleBuilder {
   /** Fills the typed views and the rule's convenience fields. */
   private decode(): void {
     const rule = this.rule
+    // Arrays grown by push have spare capacity; a 400k-rule dump makes that add up.
+    rule.matches = rule.matches.slice()
+    for (const match of rule.matches) if (match.options.length > 1) match.options = match.options.slice()
     rule.matches.forEach((match, m) => {
       const typed = decodeMatch(match.module, match.options, (i, message) =>
         this.error('bad-option-value', this.optionColumn(this.matchStarts[m], match.options[i].flag), message),
@@ -216,6 +230,7 @@ class RuleBuilder {
     })
     const target = rule.target
     if (!target) return
+    if (target.options.length > 1) target.options = target.options.slice()
     const typed = decodeTarget(target.name, target.options, (i, message) =>
       this.error('bad-option-value', this.optionColumn(this.targetStart, target.options[i].flag), message),
     )

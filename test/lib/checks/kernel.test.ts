@@ -99,6 +99,33 @@ describe('checks: faults injected into a real kernel', function () {
     expect(report.findings[0].endpoint).to.equal('172.17.0.5:80')
   })
 
+  /** New TCP connections from the node to the cluster IP (OUTPUT path); the SYNs die on a veth with nothing behind it. */
+  function connectFromNode(count: number): void {
+    for (const cmd of ['ip link set lo up', 'ip link add kpxg0 type veth peer name kpxg1', 'ip link set kpxg1 up', 'ip addr add 172.17.0.1/16 dev kpxg0', 'ip link set kpxg0 up', 'ip route add default dev kpxg0']) {
+      inNamespace(cmd.split(' '))
+    }
+    const script = `const net = require('node:net'); for (let i = 0; i < ${count}; i++) { const s = net.connect({host: '10.254.198.92', port: 80}); s.on('error', () => {}); setTimeout(() => s.destroy(), 500) }`
+    inNamespace([process.execPath, '-e', script])
+  }
+
+  function ruleCounters(index: number): string[] {
+    const line = inNamespace(['iptables-save', '-c', '-t', 'nat']).split('\n').filter((l) => l.includes(`-A ${SVC} `))[index - 1]
+    return /^\[(\d+):(\d+)\]/.exec(line)?.slice(1, 3) ?? []
+  }
+
+  it('real traffic: counters that fit the probabilities, then probabilities edited under them', () => {
+    connectFromNode(600)
+    const fair = checkKernel()
+    expect(findingCounts(fair)).to.deep.equal({})
+    const counted = ruleCounters(1)
+    expect(Number(counted[0])).to.be.within(120, 280) // ~200 of 600
+    // Keep the counters (-c) but change the probability, as a hand edit under load would.
+    inNamespace(['iptables', '-t', 'nat', '-R', SVC, '1', '-c', counted[0], counted[1], '-m', 'comment', '--comment', COMMENT, '-m', 'statistic', '--mode', 'random', '--probability', '0.9', '-j', 'KUBE-SEP-MMWJ6M2J72TU3J64'])
+    const report = checkKernel()
+    expect(findingCounts(report)).to.deep.equal({'counter-skew': 1, 'probability-nonuniform': 1})
+    expect(report.findings.find((f) => f.id === 'counter-skew')?.message).to.match(/of 600 connections where the probabilities give 90\.0%\/5\.0%\/5\.0%/)
+  })
+
   it('nat OUTPUT flushed: Services stop working for the node itself', () => {
     inNamespace(['iptables', '-t', 'nat', '-F', 'OUTPUT'])
     expect(findingCounts(checkKernel())).to.deep.equal({'service-portals-jump': 1})

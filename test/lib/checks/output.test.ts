@@ -1,5 +1,5 @@
 /** The machine outputs: JUnit parsed back with fast-xml-parser, JSON validated against the schema. */
-import Ajv from 'ajv'
+import {Ajv} from 'ajv'
 import {expect} from 'chai'
 import {XMLParser, XMLValidator} from 'fast-xml-parser'
 import {readFileSync} from 'node:fs'

@@ -17,6 +17,8 @@ import * as s from './scenario.js'
 
 const RULES = '/work/shared/corpus/kube-proxy-iptables/TestOverallIPTablesRules.rules'
 const NS = `kpxC-node-a-${process.pid}`
+const NS_BOTH = `kpxC-node-b-${process.pid}`
+const OLDER_RULES = '/work/shared/corpus/kube-proxy-iptables/TestNodePorts-1.rules'
 
 describe('cluster/capture from kernel rules in a network namespace', function () {
   this.timeout(30_000)
@@ -28,13 +30,19 @@ describe('cluster/capture from kernel rules in a network namespace', function ()
     execFileSync('ip', ['-n', NS, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0p'])
     execFileSync('ip', ['-n', NS, 'addr', 'add', '192.168.49.2/24', 'dev', 'eth0'])
     execFileSync('ip', ['netns', 'exec', NS, 'iptables-nft-restore'], {input: readFileSync(RULES)})
+    // Node b: stale legacy rules from an older kube-proxy next to the current nft ones.
+    execFileSync('ip', ['netns', 'add', NS_BOTH])
+    execFileSync('ip', ['netns', 'exec', NS_BOTH, 'iptables-nft-restore'], {input: readFileSync(RULES)})
+    execFileSync('ip', ['netns', 'exec', NS_BOTH, 'iptables-legacy-restore'], {input: readFileSync(OLDER_RULES)})
   })
 
   after(() => {
-    try {
-      execFileSync('ip', ['netns', 'del', NS], {stdio: 'ignore'})
-    } catch {
-      // not created (skipped) or already gone
+    for (const ns of [NS, NS_BOTH]) {
+      try {
+        execFileSync('ip', ['netns', 'del', ns], {stdio: 'ignore'})
+      } catch {
+        // not created (skipped) or already gone
+      }
     }
   })
 
@@ -51,6 +59,20 @@ describe('cluster/capture from kernel rules in a network namespace', function ()
       expect(a.addresses).to.include.members(['127.0.0.1', '192.168.49.2'])
       // The legacy tables are empty here, so there is nothing to warn about.
       expect(a.meta?.warnings).to.deep.equal([])
+    } finally {
+      await srv.close()
+    }
+  })
+
+  it('both backends hold KUBE-* rules: keeps the one with more and warns', async () => {
+    const srv = await startFakeApiServer({objects: [s.node('b', '192.168.49.3'), s.kubeProxyPod('b')], nodeNamespaces: {b: NS_BOTH}})
+    try {
+      const client = await Cluster.connect({kubeconfig: srv.kubeconfigPath})
+      const {snapshot} = await captureSnapshot(client, {nodes: ['b'], transport: 'kube-proxy'})
+      const [b] = snapshot.nodes
+      expect(b.meta?.backend).to.equal('nft')
+      expect(countKubeRules(b.iptables!.text)).to.equal(countKubeRules(readFileSync(RULES, 'utf8')))
+      expect(b.meta?.warnings?.join('\n')).to.match(/iptables: both nft \(\d+ KUBE rules\) and legacy \(\d+ KUBE rules\) backends hold KUBE-\* rules; kept nft/)
     } finally {
       await srv.close()
     }
