@@ -91,6 +91,7 @@ export function judge(trace: Pick<TraceResult, 'outcomes'>, delta: RuleCounters,
   const found: Discrepancy[] = []
   const report = (d: Omit<Discrepancy, 'statistical'> & {statistical?: boolean}) => found.push({statistical: false, ...d})
   const masqShare = trace.outcomes.filter((o) => o.masquerade).reduce((sum, o) => sum + o.probability, 0)
+  const namesMasqueradeRules = trace.outcomes.some((o) => o.masqueradeRule)
 
   for (const [key, count] of Object.entries(delta)) {
     const predicted = predictions.get(key)
@@ -107,8 +108,10 @@ export function judge(trace: Pick<TraceResult, 'outcomes'>, delta: RuleCounters,
       report({...base, check: 'c', statistical: true, message: `share ${(counted / n).toFixed(4)} vs kpx ${predicted.share.toFixed(4)} (> ${SIGMAS}σ)`})
     }
     if (count.table === 'nat' && isMasqueradeRule(count.raw)) {
-      // Prefer the share of outcomes naming this rule; fall back to the masquerade flag.
-      judgeMasquerade(base, predicted ? predicted.share : masqShare, n, undecided, report)
+      // The share of outcomes naming this rule; only when kpx names no rule at all does the
+      // bare masquerade flag stand in for it.
+      const share = predicted ? predicted.share : namesMasqueradeRules ? 0 : masqShare
+      judgeMasquerade(base, share, n, undecided, report)
     }
     if (isFilterVerdict(count.table, count.raw) && counted > 0 !== Boolean(predicted)) {
       report({...base, predicted: predicted ? expected : 0, check: 'e', message: predicted ? 'kpx predicts this DROP/REJECT, the kernel never hit it' : 'the kernel dropped/rejected here, kpx did not predict it'})

@@ -27,10 +27,30 @@ function corpusTargets(file: RulesFile): KernelTarget[] {
     .map((c) => ({name: c.name, src: c.sourceIP, dst: c.destIP, port: c.destPort, proto: c.protocol as 'tcp' | 'udp'}))
 }
 
-/** Probes for a dump without cases: every service destination and NodePort, from outside and from the node. */
+/** A pod-network address next to the first DNAT endpoint (x.y.z.250), so probes can come from "a pod". */
+function podSource(dump: IptablesDump): string | undefined {
+  const nat = dump.tables.find((t) => t.name === 'nat')
+  for (const chain of nat?.chains ?? []) {
+    for (const rule of chain.rules) {
+      const typed = rule.target?.typed
+      const ip = typed?.kind === 'dnat' ? typed.to[0]?.addressFrom : undefined
+      if (ip && /^\d+\.\d+\.\d+\.\d+$/.test(ip)) return ip.replace(/\.\d+$/, '.250')
+    }
+  }
+  return undefined
+}
+
+/** Probes for a dump without cases: every service destination and NodePort, from outside, the node and a pod. */
 export function probesFromDump(dump: IptablesDump, nodeIps: string[]): KernelTarget[] {
   const nat = dump.tables.find((t) => t.name === 'nat')
+  const pod = podSource(dump)
   const out: KernelTarget[] = []
+  const seen = new Set<string>()
+  const add = (target: KernelTarget) => {
+    const key = `${target.src} ${target.dst} ${target.port} ${target.proto}`
+    if (!seen.has(key)) out.push(target)
+    seen.add(key)
+  }
   for (const chainName of ['KUBE-SERVICES', 'KUBE-NODEPORTS']) {
     for (const rule of nat?.chains.find((c) => c.name === chainName)?.rules ?? []) {
       const ports = rule.matches.find((m) => m.typed?.kind === 'ports')?.typed
@@ -39,8 +59,9 @@ export function probesFromDump(dump: IptablesDump, nodeIps: string[]): KernelTar
       if (!dport || (proto !== 'tcp' && proto !== 'udp') || rule.destination?.negated) continue
       const dst = chainName === 'KUBE-NODEPORTS' ? nodeIps[0] : rule.destination?.value.replace(/\/\d+$/, '')
       if (!dst || dst.startsWith('127.')) continue
-      out.push({name: `${rule.comment ?? rule.raw} from outside`, src: OUTSIDE, dst, port: dport, proto})
-      out.push({name: `${rule.comment ?? rule.raw} from the node`, src: nodeIps[0], dst, port: dport, proto})
+      add({name: `${rule.comment ?? rule.raw} from outside`, src: OUTSIDE, dst, port: dport, proto})
+      add({name: `${rule.comment ?? rule.raw} from the node`, src: nodeIps[0], dst, port: dport, proto})
+      if (pod) add({name: `${rule.comment ?? rule.raw} from a pod`, src: pod, dst, port: dport, proto})
     }
   }
   return out

@@ -57,7 +57,15 @@ export class CapturingSocketInterface {
       const buff = isBinary ? data : Buffer.from(data.toString(), 'utf8')
       // v5 close-stream frames (255, n) only tell us a stream ended; the status still follows.
       if (buff.length === 0 || buff[0] === CLOSE_STREAM_CHANNEL || !binaryHandler) return
-      if (!binaryHandler(buff[0], buff.subarray(1))) ws.close()
+      // client-node throws on channels it does not know (e.g. 4, resize); inside an event
+      // handler that would crash kpx, so such frames are dropped.
+      if (buff[0] > 3) return
+      try {
+        if (!binaryHandler(buff[0], buff.subarray(1))) ws.close()
+      } catch {
+        // An unparsable status: end the session; 'close' without a status reports it.
+        ws.terminate()
+      }
     })
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(ws))

@@ -199,6 +199,11 @@ export function buildProxyModel(dump: IptablesDump, opts: BuildProxyModelOptions
     if (kind === 'xlb') layout.add('xlb-chains')
   }
   readFilterRules(b, filter)
+  for (const port of b.ports.values()) {
+    // Pre-1.24 Cluster policy has no chain of its own: NodePorts/external IPs jump straight to SVC.
+    const exposed = port.nodePorts.length + port.externalIPs.length + port.loadBalancerIPs.length > 0
+    if (port.externalTrafficPolicy === null && exposed) port.externalTrafficPolicy = port.dropRules.length > 0 ? 'Local' : 'Cluster'
+  }
   const orphanEndpointChains = [...seps.keys(), ...[...nat.keys()].filter((n) => classifyChain(n) === 'sep' && !seps.has(n))].filter((n) => !b.chainOwner.has(n))
   const anyComment = [...nat.values()].some((c) => c.rules.some((r) => r.comment))
   if (!anyComment && nat.size > 0) layout.add('no-comments')
