@@ -4,7 +4,7 @@
  */
 import {Command, Errors} from '@oclif/core'
 
-import {ExitCode, KpxError} from './errors.js'
+import {ExitCode, type ExitCodeValue, KpxError} from './errors.js'
 
 /** Exit code for a bug in kpx itself: outside the documented range on purpose. */
 export const INTERNAL_ERROR_EXIT = 70
@@ -15,9 +15,12 @@ export interface ErrorJson {
 
 export abstract class KpxCommand extends Command {
   protected override async catch(err: Error & {oclif?: {exit?: number}}): Promise<unknown> {
-    // this.exit() and oclif's own parse/usage errors keep oclif's handling (usage → exit 2).
-    if (err instanceof Errors.ExitError || (err instanceof Errors.CLIError && !(err instanceof KpxError))) {
-      return super.catch(err)
+    // this.exit(n): the output is already written; leave with its code and print nothing more.
+    if (err instanceof Errors.ExitError) throw err
+    // oclif's own usage errors: its format in text mode, ours (exit 2) under --json.
+    if (err instanceof Errors.CLIError && !(err instanceof KpxError)) {
+      if (!this.jsonEnabled()) return super.catch(err)
+      err = new KpxError(err.message.replace(/\s*See more help with --help$/, ''), {code: 'usage', exitCode: (err.oclif?.exit ?? ExitCode.usage) as ExitCodeValue})
     }
     const kpx =
       err instanceof KpxError

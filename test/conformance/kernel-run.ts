@@ -30,8 +30,8 @@ export interface TargetVerdict {
 }
 
 /** Connections per target: enough for 4σ share checks where kpx forks, few where it does not. */
-export const FORKED_COUNT = 1500
-export const SINGLE_COUNT = 150
+export const FORKED_COUNT = 1000
+export const SINGLE_COUNT = 100
 
 // Errors the first packet can legitimately cause locally: netfilter dropped it in OUTPUT
 // (EPERM) or a REJECT answered before the socket was destroyed.
@@ -71,10 +71,15 @@ export class KernelReferee {
     return this.dump
   }
 
-  async referee(target: KernelTarget): Promise<TargetVerdict> {
-    if (!this.dump) throw new Error('load() a ruleset first')
+  /**
+   * Traces `target` with kpx (on the loaded dump, or on `traceDump` — the negative control
+   * traces a deliberately wrong dump), sends it, and judges the counters.
+   */
+  async referee(target: KernelTarget, traceDump?: IptablesDump): Promise<TargetVerdict> {
+    const dump = traceDump ?? this.dump
+    if (!dump) throw new Error('load() a ruleset first')
     const family = isIPv6(target.dst) ? 6 : 4
-    const evaluation = evaluatePacket(this.dump, {src: target.src, dst: target.dst, proto: target.proto, dport: target.port}, {localAddresses: this.nodeIps})
+    const evaluation = evaluatePacket(dump, {src: target.src, dst: target.dst, proto: target.proto, dport: target.port}, {localAddresses: this.nodeIps})
     const from = sideFor(target.src, this.nodeIps)
     const n = evaluation.outcomes.length > 1 ? FORKED_COUNT : SINGLE_COUNT
     let discrepancies = await this.measure(target, from, n, evaluation.outcomes, family)

@@ -7,6 +7,7 @@ import {expect} from 'chai'
 
 import type {IptablesDump} from '../../src/lib/parse/types.js'
 import {createLab, type Lab, requireRoot} from '../helpers/netns.js'
+import {parseRules} from '../../src/lib/parse/index.js'
 import {generateRuleset} from '../helpers/ruleset-generator.js'
 import {describeFailures, type KernelTarget, KernelReferee, type TargetVerdict} from './kernel-run.js'
 import {corpusFiles, exampleFiles, type RulesFile} from './rule-sources.js'
@@ -69,7 +70,7 @@ export function probesFromDump(dump: IptablesDump, nodeIps: string[]): KernelTar
 
 function suites(): {title: string; list: Suite[]}[] {
   const corpus = corpusFiles().filter((f) => f.cases.length > 0)
-  const generated = [101, 202, 303].map((seed) => {
+  const generated = [79, 203, 340].map((seed) => {
     const g = generateRuleset(seed, 7)
     return {name: `seed ${seed}`, file: {name: `seed ${seed}`, text: g.text, family: 4 as const, nodeIps: g.nodeIps, cases: []}, targets: g.targets}
   })
@@ -107,3 +108,35 @@ for (const {title, list} of suites()) {
     }
   })
 }
+
+describe('tracer vs kernel: negative control', function () {
+  this.timeout(60_000)
+  before(function () {
+    requireRoot(this)
+  })
+
+  // The referee must reject a wrong trace: the kernel runs the real 50/50 split while kpx
+  // traces a copy whose first endpoint gets 0.9 and whose masquerade rule was dropped.
+  it('flags a trace of a doctored ruleset', async () => {
+    const file = corpusFiles().find((f) => f.name === 'TestTracePacket')!
+    const lab = await createLab({prefix: PREFIX, nodeIps: file.nodeIps, clientIps: ['10.0.0.2']})
+    try {
+      const referee = new KernelReferee(lab, file.nodeIps)
+      const real = await referee.load(file.text, 4)
+      const doctored = parseRules(
+        (await lab.saveRules({family: 4}))
+          .replace('--probability 0.50000000000', '--probability 0.90000000000')
+          .replace(/^-A KUBE-POSTROUTING .*-j MASQUERADE$/m, ''),
+        {family: 4},
+      )
+      expect(real.tables.length).to.equal(doctored.tables.length)
+      const split = await referee.referee({name: 'split', src: '10.0.0.2', dst: '172.30.0.44', port: 80, proto: 'tcp'}, doctored)
+      expect(split.discrepancies.map((d) => d.check)).to.include('c')
+      expect(split.runs, 'a real difference survives the re-run').to.equal(2)
+      const masq = await referee.referee({name: 'masq', src: '192.168.0.2', dst: '192.168.99.22', port: 80, proto: 'tcp'}, doctored)
+      expect(masq.discrepancies.map((d) => d.check)).to.include('d')
+    } finally {
+      await lab.close()
+    }
+  })
+})

@@ -4,8 +4,9 @@
  *  - binary protocols v5.channel.k8s.io and v4.channel.k8s.io: every frame starts with a channel
  *    byte — 0 stdin, 1 stdout, 2 stderr, 3 error (a metav1.Status JSON when the command ends),
  *    4 resize; v5 adds 255 "close this channel" sent by the client (e.g. end of stdin);
- *  - text protocols v4.base64.channel.k8s.io / base64.channel.k8s.io: the channel is an ASCII
- *    digit and the payload is base64.
+ *  - text protocol v4.base64.channel.k8s.io: the channel is an ASCII digit, the payload base64.
+ * The pre-v4 protocols (channel.k8s.io, base64.channel.k8s.io, v2, v3) are not offered: their error
+ * channel carries plain text rather than a Status, and every current client offers v4 or v5.
  * The command runs inside the network namespace standing for the pod's node.
  */
 import {spawn} from 'node:child_process'
@@ -15,7 +16,7 @@ import {WebSocket, WebSocketServer} from 'ws'
 
 import {execInternalError, execNonZeroExit, execSuccess} from './fake-apiserver-status.js'
 
-export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v4.base64.channel.k8s.io', 'base64.channel.k8s.io']
+export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v4.base64.channel.k8s.io']
 
 const STDIN = 0
 const STDOUT = 1

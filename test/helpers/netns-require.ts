@@ -32,7 +32,10 @@ export function labUnavailableReason(): string | undefined {
 export function requireRoot(context: Mocha.Context): void {
   const reason = labUnavailableReason()
   if (reason === undefined) return
-  const title = context.test?.fullTitle() ?? context.currentTest?.fullTitle() ?? 'kernel test'
+  // In a hook, name the suite rather than the hook.
+  const runnable = context.test
+  const isHook = (runnable as {type?: string} | undefined)?.type === 'hook'
+  const title = (isHook ? runnable?.parent?.fullTitle() : runnable?.fullTitle()) || 'kernel test'
   if (process.env.CI) {
     throw new Error(`CI must run the kernel tests, but ${reason}: "${title}"`)
   }

@@ -30,8 +30,9 @@
 import {isIPv6} from 'node:net'
 
 import {countRules, type RuleCounters} from './netns-counters.js'
-import {run, runAll, runSyncQuietly} from './netns-exec.js'
+import {run, runSyncQuietly} from './netns-exec.js'
 import {SenderProcess, type SendResult} from './netns-sender.js'
+import {hostPrefix, NODE_LINK, plumbClient, plumbNode} from './netns-setup.js'
 
 export {countersDelta, type RuleCount, type RuleCounters} from './netns-counters.js'
 export {requireRoot} from './netns-require.js'
@@ -67,12 +68,6 @@ export interface SendSpec {
   count: number
 }
 
-const NODE_LINK = {
-  v4: '169.254.77.1', v4Peer: '169.254.77.2', v6: 'fd00:77::1', v6Peer: 'fd00:77::2',
-  mac: '02:6b:70:78:00:01', peerMac: '02:6b:70:78:00:02',
-}
-// No duplicate address detection: tentative addresses would swallow the first burst.
-const NO_DAD = ['sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']
 const FIRST_SOURCE_PORT = 10_000
 const MAX_SOURCE_PORTS = 55_000
 const live = new Set<Lab>()
@@ -85,10 +80,6 @@ process.on('exit', () => {
 function restoreBinary(spec: RulesetSpec, verb: 'restore' | 'save' | ''): string {
   const base = `${spec.family === 6 ? 'ip6tables' : 'iptables'}-${spec.backend}`
   return verb ? `${base}-${verb}` : base
-}
-
-function hostPrefix(ip: string): string {
-  return isIPv6(ip) ? `${ip}/128` : `${ip}/32`
 }
 
 export class Lab {
@@ -112,67 +103,13 @@ export class Lab {
     try {
       await run(['ip', 'netns', 'add', this.nodeNs])
       await run(['ip', 'netns', 'add', this.clientNs])
-      await this.setUpNode()
-      await this.setUpClient()
+      await plumbNode(this.nodeNs, this.clientNs, this.options)
+      await plumbClient(this.nodeNs, this.clientNs)
+      for (const ip of this.options.clientIps ?? []) await this.addClientAddress(ip)
     } catch (error) {
       await this.close()
       throw error
     }
-  }
-
-  private async setUpNode(): Promise<void> {
-    const ns = this.nodeNs
-    await runAll([
-      ['sysctl', '-qw', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0'],
-      ['sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1'],
-      ['sysctl', '-qw', 'net.ipv4.conf.all.accept_local=1', 'net.ipv4.conf.default.accept_local=1'],
-      ['sysctl', '-qw', 'net.ipv4.conf.all.route_localnet=1', 'net.ipv4.conf.default.route_localnet=1'],
-      NO_DAD,
-    ], {netns: ns})
-    const node = ['ip', '-n', ns]
-    await runAll([
-      [...node, 'link', 'set', 'lo', 'up'],
-      [...node, 'link', 'add', 'kpx0', 'type', 'ifb'],
-      [...node, 'link', 'set', 'kpx0', 'up'],
-      ...this.options.nodeIps.map((ip) => [...node, 'addr', 'add', hostPrefix(ip), 'dev', 'kpx0', ...(isIPv6(ip) ? ['nodad'] : [])]),
-      [...node, 'route', 'add', 'default', 'dev', 'kpx0'],
-      [...node, '-6', 'route', 'add', 'default', 'dev', 'kpx0'],
-      ...(this.options.podCidrs ?? []).map((cidr) => [...node, 'route', 'add', cidr, 'dev', 'kpx0']),
-      [...node, 'link', 'add', 'veth-c', 'address', NODE_LINK.mac, 'type', 'veth', 'peer', 'name', 'veth-n', 'address', NODE_LINK.peerMac, 'netns', this.clientNs],
-      [...node, 'addr', 'add', `${NODE_LINK.v4}/30`, 'dev', 'veth-c'],
-      [...node, '-6', 'addr', 'add', `${NODE_LINK.v6}/64`, 'dev', 'veth-c', 'nodad'],
-      [...node, 'link', 'set', 'veth-c', 'up'],
-    ])
-  }
-
-  private async setUpClient(): Promise<void> {
-    const client = ['ip', '-n', this.clientNs]
-    await run(NO_DAD, {netns: this.clientNs})
-    const commands: string[][] = [[...client, 'link', 'set', 'lo', 'up']]
-    // Permanent neighbours both ways: no ARP/NDP round trip may queue (and drop) the first burst.
-    commands.push(
-      [...client, 'neigh', 'add', NODE_LINK.v4, 'lladdr', NODE_LINK.mac, 'dev', 'veth-n', 'nud', 'permanent'],
-      [...client, 'neigh', 'add', NODE_LINK.v6, 'lladdr', NODE_LINK.mac, 'dev', 'veth-n', 'nud', 'permanent'],
-      ['ip', '-n', this.nodeNs, 'neigh', 'add', NODE_LINK.v4Peer, 'lladdr', NODE_LINK.peerMac, 'dev', 'veth-c', 'nud', 'permanent'],
-      ['ip', '-n', this.nodeNs, 'neigh', 'add', NODE_LINK.v6Peer, 'lladdr', NODE_LINK.peerMac, 'dev', 'veth-c', 'nud', 'permanent'],
-    )
-    commands.push(
-      [...client, 'addr', 'add', `${NODE_LINK.v4Peer}/30`, 'dev', 'veth-n'],
-      [...client, '-6', 'addr', 'add', `${NODE_LINK.v6Peer}/64`, 'dev', 'veth-n', 'nodad'],
-      [...client, 'link', 'set', 'veth-n', 'up'],
-      [...client, 'route', 'add', 'table', '200', 'default', 'via', NODE_LINK.v4, 'dev', 'veth-n'],
-      [...client, '-6', 'route', 'add', 'table', '200', 'default', 'via', NODE_LINK.v6, 'dev', 'veth-n'],
-    )
-    // Locally originated packets (iif lo) go to the node before the local table is consulted.
-    for (const family of ['-4', '-6']) {
-      commands.push(
-        [...client, family, 'rule', 'add', 'pref', '100', 'lookup', 'local'],
-        [...client, family, 'rule', 'del', 'pref', '0'],
-        [...client, family, 'rule', 'add', 'pref', '50', 'iif', 'lo', 'lookup', '200'],
-      )
-    }
-    await runAll(commands)
-    for (const ip of this.options.clientIps ?? []) await this.addClientAddress(ip)
   }
 
   private async addClientAddress(ip: string): Promise<void> {

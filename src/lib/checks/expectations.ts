@@ -28,6 +28,8 @@ export interface ExpectedServicePort {
   port: number
   clusterIPs: string[]
   endpoints: ExpectedEndpoint[]
+  /** The same endpoints by address, for O(1) lookups from rules. */
+  byAddress: Map<string, ExpectedEndpoint>
   externalTrafficPolicyLocal: boolean
   internalTrafficPolicyLocal: boolean
 }
@@ -71,13 +73,15 @@ function expectPort(key: string, service: Service, port: ServicePort, slices: En
   const clusterIPs = (service.spec.clusterIPs ?? [service.spec.clusterIP]).filter(
     (ip): ip is string => Boolean(ip) && ip !== 'None',
   )
+  const endpoints = sliceEndpoints(slices, port.name ?? '', protocol)
   return {
     servicePort: port.name ? `${key}:${port.name}` : key,
     service,
     protocol,
     port: port.port,
     clusterIPs,
-    endpoints: sliceEndpoints(slices, port.name ?? '', protocol),
+    endpoints,
+    byAddress: new Map(endpoints.map((e) => [e.address, e])),
     externalTrafficPolicyLocal: service.spec.externalTrafficPolicy === 'Local',
     internalTrafficPolicyLocal: service.spec.internalTrafficPolicy === 'Local',
   }
@@ -141,7 +145,8 @@ export function endpointsKubeProxyUses(port: ExpectedServicePort, family: 4 | 6,
 
 /** Addresses a rule may legitimately DNAT to: listed ready, or serving (terminating fallback). */
 export function isAcceptableEndpoint(port: ExpectedServicePort, address: string): boolean {
-  return port.endpoints.some((e) => e.address === address && (e.ready || e.serving))
+  const endpoint = port.byAddress.get(address)
+  return endpoint !== undefined && (endpoint.ready || endpoint.serving)
 }
 
 /** The Service port named by a rule comment, if the cluster knows it. */

@@ -1,7 +1,7 @@
 /** Small helpers shared by the checks: building findings and walking the jump graph. */
-import {classifyChain, type ChainKind} from '../kube-proxy/names.js'
 import type {Chain, Rule} from '../parse/types.js'
-import {chainKey, type RulesView} from './rules-view.js'
+import {chainOf, type RulesView} from './rules-view.js'
+import {serviceChainHash} from './service-names.js'
 import {evidenceOf, type Check, type CheckContext, type Finding, type Severity} from './types.js'
 
 export interface FindingFields {
@@ -43,7 +43,7 @@ export function reaches(view: RulesView, table: string, from: string, to: string
   const seen = new Set([from])
   const queue = [from]
   while (queue.length > 0) {
-    const chain = view.chains.get(chainKey(table, queue.shift() as string))
+    const chain = chainOf(view, table, queue.shift() as string)
     for (const rule of chain?.rules ?? []) {
       const next = rule.target?.name
       if (!next || seen.has(next)) continue
@@ -57,13 +57,12 @@ export function reaches(view: RulesView, table: string, from: string, to: string
 
 /** A dump that shows kube-proxy's iptables mode ran here (nat KUBE-SERVICES or any service chain). */
 export function hasKubeProxyRules(view: RulesView): boolean {
-  return view.chains.has(chainKey('nat', 'KUBE-SERVICES')) || view.cascades.length > 0
+  return chainOf(view, 'nat', 'KUBE-SERVICES') !== undefined || view.cascades.length > 0
 }
 
-export const SERVICE_CHAIN_KINDS: ReadonlySet<ChainKind> = new Set(['svc', 'svl', 'ext', 'fw', 'xlb', 'sep'])
-
+/** KUBE-SVC/SVL/EXT/FW/XLB/SEP: kube-proxy's per-Service chains. Runs per chain, so no classifyChain loop. */
 export function isServiceChain(name: string): boolean {
-  return SERVICE_CHAIN_KINDS.has(classifyChain(name))
+  return name.startsWith('KUBE-SEP-') || serviceChainHash(name) !== undefined
 }
 
 /** `1234567` → `1,234,567`, for figures in messages. */

@@ -5,7 +5,7 @@
  * KUBE-SERVICES entry rules and the "has no endpoints" rules. O(rules); never quadratic.
  */
 import {classifyChain, KUBE_SERVICES, type ChainKind} from '../kube-proxy/names.js'
-import type {Chain, IptablesDump, IpFamily, Rule, TypedMatch} from '../parse/types.js'
+import type {Chain, IptablesDump, IpFamily, Rule} from '../parse/types.js'
 import {formatEndpoint, parseEndpoint} from '../net/ip.js'
 import {serviceChainHash, servicePortFromComment} from './service-names.js'
 
@@ -57,16 +57,18 @@ export interface RulesView {
   dump: IptablesDump
   family: IpFamily
   origin?: string
-  /** Chains by `table name`, e.g. `nat KUBE-SERVICES`. */
-  chains: Map<string, Chain>
-  /** nat chain → the Service port it belongs to (comments first, then hashes). */
+  /** table → chain name → chain. */
+  chains: Map<string, Map<string, Chain>>
+  /** nat chain → the Service port it belongs to (comments first, then hashes, then the cascade). */
   chainService: Map<string, string>
+  /** nat chain → the Service port its own comments name (what hash-mismatch verifies). */
+  commentService: Map<string, string>
   cascades: Cascade[]
   endpointChains: Map<string, EndpointChain>
   serviceRules: ServiceEntryRule[]
   noEndpointRules: NoEndpointsRule[]
-  /** `table name` of every chain some rule jumps or goes to. */
-  jumpTargets: Set<string>
+  /** table → every name some rule jumps or goes to (chains and targets alike). */
+  jumpTargets: Map<string, Set<string>>
   ruleCount: number
 }
 
@@ -74,8 +76,9 @@ const CASCADE_KINDS = new Set<ChainKind>(['svc', 'svl', 'xlb'])
 const SERVICE_KINDS = new Set<ChainKind>(['svc', 'svl', 'ext', 'fw', 'xlb'])
 const NO_ENDPOINTS_COMMENT = /has no (local )?endpoints/
 
-export function chainKey(table: string, chain: string): string {
-  return `${table} ${chain}`
+/** A chain of the view's dump, or undefined. */
+export function chainOf(view: RulesView, table: string, chain: string): Chain | undefined {
+  return view.chains.get(table)?.get(chain)
 }
 
 /**
@@ -89,18 +92,23 @@ export function buildRulesView(dump: IptablesDump, opts: {origin?: string; hashI
     origin: opts.origin,
     chains: new Map(),
     chainService: new Map(),
+    commentService: new Map(),
     cascades: [],
     endpointChains: new Map(),
     serviceRules: [],
     noEndpointRules: [],
-    jumpTargets: new Set(),
+    jumpTargets: new Map(),
     ruleCount: 0,
   }
   for (const table of dump.tables) {
+    const chains = new Map<string, Chain>()
+    const targets = new Set<string>()
+    view.chains.set(table.name, chains)
+    view.jumpTargets.set(table.name, targets)
     for (const chain of table.chains) {
-      view.chains.set(chainKey(table.name, chain.name), chain)
+      chains.set(chain.name, chain)
       view.ruleCount += chain.rules.length
-      for (const rule of chain.rules) if (rule.target) view.jumpTargets.add(chainKey(table.name, rule.target.name))
+      for (const rule of chain.rules) if (rule.target) targets.add(rule.target.name)
       if (table.name === 'nat') readNatChain(view, chain, opts.hashIndex)
       else collectNoEndpointRules(view, chain)
     }
@@ -111,7 +119,9 @@ export function buildRulesView(dump: IptablesDump, opts: {origin?: string; hashI
 
 function readNatChain(view: RulesView, chain: Chain, hashIndex?: Map<string, string>): void {
   const kind = classifyChain(chain.name)
-  const servicePort = chainServicePort(chain, hashIndex)
+  const commented = commentServicePort(chain)
+  if (commented) view.commentService.set(chain.name, commented)
+  const servicePort = commented ?? hashServicePort(chain, hashIndex)
   if (servicePort && (SERVICE_KINDS.has(kind) || kind === 'sep')) view.chainService.set(chain.name, servicePort)
   if (CASCADE_KINDS.has(kind)) view.cascades.push(readCascade(chain, kind, servicePort))
   if (kind === 'sep') view.endpointChains.set(chain.name, readEndpointChain(chain, servicePort))
@@ -123,11 +133,15 @@ function readNatChain(view: RulesView, chain: Chain, hashIndex?: Map<string, str
   }
 }
 
-function chainServicePort(chain: Chain, hashIndex?: Map<string, string>): string | undefined {
+function commentServicePort(chain: Chain): string | undefined {
   for (const rule of chain.rules) {
     const named = servicePortFromComment(rule.comment)
     if (named) return named
   }
+  return undefined
+}
+
+function hashServicePort(chain: Chain, hashIndex?: Map<string, string>): string | undefined {
   const hash = serviceChainHash(chain.name)
   return hash ? hashIndex?.get(hash) : undefined
 }
@@ -136,7 +150,7 @@ function readCascade(chain: Chain, kind: ChainKind, servicePort?: string): Casca
   const cascade: Cascade = {chain: chain.name, kind, servicePort, jumps: [], affinity: false}
   for (const rule of chain.rules) {
     const target = rule.target?.name
-    if (!target || classifyChain(target) !== 'sep') continue
+    if (!target || !target.startsWith('KUBE-SEP-')) continue
     if (isAffinityCheck(rule)) {
       cascade.affinity = true
       continue
@@ -197,27 +211,26 @@ function nameEndpointChainsFromCascades(view: RulesView): void {
   }
 }
 
-function typedMatches(rule: Rule): TypedMatch[] {
-  const out: TypedMatch[] = []
-  for (const match of rule.matches) if (match.typed) out.push(match.typed)
-  return out
-}
+// These run once per rule of a 300k-rule dump: plain loops, no intermediate arrays.
 
 export function probabilityOf(rule: Rule): number | undefined {
-  for (const typed of typedMatches(rule)) {
-    if (typed.kind === 'statistic' && typed.mode === 'random') return typed.probability ?? Number.NaN
+  for (const {typed} of rule.matches) {
+    if (typed?.kind === 'statistic' && typed.mode === 'random') return typed.probability ?? Number.NaN
   }
   return undefined
 }
 
 /** Session affinity: `-m recent --rcheck` sends returning clients to their endpoint first. */
 export function isAffinityCheck(rule: Rule): boolean {
-  return typedMatches(rule).some((t) => t.kind === 'recent' && (t.command === 'rcheck' || t.command === 'update'))
+  for (const {typed} of rule.matches) {
+    if (typed?.kind === 'recent' && (typed.command === 'rcheck' || typed.command === 'update')) return true
+  }
+  return false
 }
 
 function destinationPort(rule: Rule): number | undefined {
-  for (const typed of typedMatches(rule)) {
-    if (typed.kind === 'ports' && typed.dport && !typed.dport.negated) return typed.dport.value.from
+  for (const {typed} of rule.matches) {
+    if (typed?.kind === 'ports' && typed.dport && !typed.dport.negated) return typed.dport.value.from
   }
   return undefined
 }
@@ -227,8 +240,12 @@ export function endpointOfJump(view: RulesView, jump: EndpointJump): string | un
   return view.endpointChains.get(jump.sepChain)?.endpoint
 }
 
+/** Plain dotted-quad `ip:port` without leading zeros is already canonical (the common case). */
+const CANONICAL_IPV4_ENDPOINT = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d):[1-9]\d{0,4}$/
+
 /** `ip:port` in one canonical spelling, so rule text and API addresses compare equal. */
 export function canonicalEndpoint(text: string): string {
+  if (CANONICAL_IPV4_ENDPOINT.test(text)) return text
   try {
     const {ip, port} = parseEndpoint(text)
     return formatEndpoint(ip, port)

@@ -3,24 +3,16 @@
  * kube-proxy wrote since 1.20), or from the chain-name hash when the cluster's Services are known
  * (kube-proxy drops comments above 1000 endpoints, so comment-less chains are normal).
  */
+import {parseServiceComment, servicePortKey} from '../kube-proxy/comments.js'
 import {HASHED_PREFIXES, portProtoHash} from '../kube-proxy/names.js'
 
 /**
- * A service port name anywhere in a comment: `ns/svc:port cluster IP`, `ns/svc`, `ns/svc:`
- * (older unnamed ports), `ns/svc:port -> 10.0.0.1:80`, `masquerade traffic for ns/svc:port ...`.
- * DNS-1123 names; the port part may be empty.
+ * The service port a rule comment names (every form kube-proxy wrote since 1.20), as
+ * `ns/svc:port`, or `ns/svc` for an unnamed port (also when written `ns/svc:`).
  */
-const SERVICE_PORT_IN_COMMENT = /(?:^|\s)([a-z0-9][-a-z0-9.]*\/[a-z0-9][-a-z0-9.]*(?::[-a-z0-9]*)?)(?=\s|$)/
-
-/** `ns/svc:` and `ns/svc` are the same unnamed port; findings use the form without the colon. */
-export function normalizeServicePort(name: string): string {
-  return name.endsWith(':') ? name.slice(0, -1) : name
-}
-
 export function servicePortFromComment(comment: string | undefined): string | undefined {
-  if (!comment) return undefined
-  const match = SERVICE_PORT_IN_COMMENT.exec(comment)
-  return match ? normalizeServicePort(match[1]) : undefined
+  const ref = parseServiceComment(comment)
+  return ref ? servicePortKey(ref) : undefined
 }
 
 /** `ns/svc:port` → its namespace, for --namespace filtering. */
@@ -35,12 +27,12 @@ export function hashedNameForms(servicePort: string): string[] {
 
 const PROTOCOLS = ['tcp', 'udp', 'sctp']
 
+const SERVICE_CHAIN_PREFIXES = new Set(Object.keys(HASHED_PREFIXES).filter((p) => p.startsWith('KUBE-') && p !== 'KUBE-SEP-'))
+
 /** The 16-character hash of a service chain (KUBE-SVC-/SVL-/EXT-/FW-/XLB-), or undefined. */
 export function serviceChainHash(chain: string): string | undefined {
-  for (const prefix in HASHED_PREFIXES) {
-    if (prefix !== 'KUBE-SEP-' && prefix.startsWith('KUBE-') && chain.startsWith(prefix)) return chain.slice(prefix.length)
-  }
-  return undefined
+  const dash = chain.indexOf('-', 5) // after "KUBE-": one lookup instead of a prefix loop (runs per chain)
+  return dash > 0 && SERVICE_CHAIN_PREFIXES.has(chain.slice(0, dash + 1)) ? chain.slice(dash + 1) : undefined
 }
 
 /**
@@ -57,5 +49,19 @@ export function buildHashIndex(servicePorts: {name: string; protocol: string}[])
 
 /** Does the chain's hash belong to `servicePort` under any protocol and name form? */
 export function hashMatches(chainHash: string, servicePort: string, protocols: string[] = PROTOCOLS): boolean {
-  return hashedNameForms(servicePort).some((form) => protocols.some((p) => portProtoHash(form, p) === chainHash))
+  return hashedNameForms(servicePort).some((form) => protocols.some((p) => cachedPortProtoHash(form, p) === chainHash))
+}
+
+// KUBE-SVC/SVL/EXT/FW of one Service port share a hash: compute it once per run, not per chain.
+const hashCache = new Map<string, string>()
+
+function cachedPortProtoHash(name: string, protocol: string): string {
+  const key = `${name} ${protocol}`
+  let hash = hashCache.get(key)
+  if (hash === undefined) {
+    if (hashCache.size > 100_000) hashCache.clear() // bounded: a long-lived process checks many snapshots
+    hash = portProtoHash(name, protocol)
+    hashCache.set(key, hash)
+  }
+  return hash
 }

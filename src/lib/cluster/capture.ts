@@ -8,10 +8,11 @@
  * `onNodeRules` the caller parses each node as it arrives and `keepText: false` drops the text.
  */
 import {ClusterAccessError, KpxError, NotFoundError, UsageError} from '../errors.js'
-import type {ClusterObjects, Node, NodeCapture, NodeMeta, Snapshot} from '../snapshot/types.js'
+import type {ClusterObjects, Node, NodeCapture, NodeMeta, Pod, Snapshot} from '../snapshot/types.js'
 import type {ClusterClient, KubeProxyConfig} from './client.js'
 import {CleanupRegistry} from './cleanup.js'
 import {FALLBACK_DEBUG_IMAGE, newSessionId} from './debug-pod.js'
+import {pickKubeProxyPod} from './k8s-client.js'
 import {nodeStatusAddresses} from './node-rules.js'
 import {mapWithConcurrency} from './pool.js'
 import {readNode, type NodeReadResult, type TransportChoice} from './transports.js'
@@ -121,22 +122,39 @@ function summarise(nodes: Node[]): string {
   return names.length > 10 ? `${names.slice(0, 10).join(', ')} … (${names.length})` : names.join(', ') || '(none)'
 }
 
-type ResolvedReadDefaults = Required<Pick<CaptureOptions, 'kubeProxyNamespace' | 'kubeProxySelector' | 'debugNamespace' | 'debugImage' | 'sessionId' | 'registry' | 'nodeTimeoutMs'>>
+type ResolvedReadDefaults = Required<Pick<CaptureOptions, 'kubeProxyNamespace' | 'kubeProxySelector' | 'debugNamespace' | 'debugImage' | 'sessionId' | 'registry' | 'nodeTimeoutMs'>> & {
+  kubeProxyPods?: Map<string, Pod>
+}
 
 async function nodeReadDefaults(client: ClusterClient, opts: CaptureOptions): Promise<ResolvedReadDefaults> {
   const mayUseDebugPod = opts.transport === 'debug-pod' || (opts.transport === 'auto' && opts.allowDebugPod === true)
   const kubeProxyNamespace = opts.kubeProxyNamespace ?? 'kube-system'
   // The kube-proxy image is already on every node (no pull, works air-gapped).
   const borrowed = !opts.debugImage && mayUseDebugPod ? await client.getKubeProxyImage({namespace: kubeProxyNamespace}).catch(() => undefined) : undefined
+  const kubeProxySelector = opts.kubeProxySelector ?? 'k8s-app=kube-proxy'
+  const kubeProxyPods = opts.transport === 'debug-pod' ? undefined : await kubeProxyPodsByNode(client, kubeProxyNamespace, kubeProxySelector)
   return {
+    kubeProxyPods,
     kubeProxyNamespace,
-    kubeProxySelector: opts.kubeProxySelector ?? 'k8s-app=kube-proxy',
+    kubeProxySelector,
     debugNamespace: opts.debugNamespace ?? kubeProxyNamespace,
     debugImage: opts.debugImage ?? borrowed ?? FALLBACK_DEBUG_IMAGE,
     sessionId: opts.sessionId ?? newSessionId(),
     registry: opts.registry ?? new CleanupRegistry(),
     nodeTimeoutMs: opts.nodeTimeoutMs ?? DEFAULT_NODE_TIMEOUT_MS,
   }
+}
+
+/** One LIST of kube-proxy pods, by node; undefined when it fails (each node then looks up its own). */
+async function kubeProxyPodsByNode(client: ClusterClient, namespace: string, selector: string): Promise<Map<string, Pod> | undefined> {
+  const pods = await client.listPods(namespace, {labelSelector: selector}).catch(() => undefined)
+  if (!pods) return undefined
+  const byNode = new Map<string, Pod>()
+  for (const name of new Set(pods.map((p) => p.spec?.nodeName ?? ''))) {
+    const pod = pickKubeProxyPod(pods, name)
+    if (name && pod) byNode.set(name, pod)
+  }
+  return byNode
 }
 
 /** Reads one node under its deadline; never throws (a failure is recorded in meta). */

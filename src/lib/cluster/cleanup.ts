@@ -56,6 +56,7 @@ export type Signal = 'SIGINT' | 'SIGTERM'
 /**
  * On SIGINT/SIGTERM: run the registry's cleanups, then call `onDone(signal, failures)` (the
  * command exits there, conventionally with 128 + signal number). Returns an uninstaller.
+ * Handlers are `once`: a second Ctrl-C during a slow cleanup gets Node's default (exit now).
  */
 export function installSignalCleanup(
   registry: CleanupRegistry,

@@ -95,7 +95,9 @@ export class KubeClusterClient implements ClusterClient {
   }
 
   listNodes(opts: ListOptions = {}): Promise<Node[]> {
-    return this.listAll('nodes', undefined, (cont, limit) => this.core.listNode({...opts, _continue: cont, limit}, this.requestOptions()))
+    return this.listAll<Node>('nodes', undefined, (cont, limit) => this.core.listNode({...opts, _continue: cont, limit}, this.requestOptions())).then((list) =>
+      list.map((n) => ({kind: 'Node' as const, ...n})),
+    )
   }
 
   listServices(ns?: string): Promise<Service[]> {

@@ -22,6 +22,11 @@ export interface NodeReadOptions {
   sessionId: string
   activeDeadlineSeconds?: number
   registry: CleanupRegistry
+  /**
+   * kube-proxy pods listed once for all nodes, by node name (one LIST instead of one per node:
+   * 1000 nodes would otherwise cost the API server 1000 lists). Absent: look up per node.
+   */
+  kubeProxyPods?: Map<string, Pod>
   /** Absolute time (ms since epoch) by which this node must be done. */
   deadline: number
   signal?: AbortSignal
@@ -36,7 +41,9 @@ const remaining = (deadline: number) => Math.max(1, deadline - Date.now())
 
 async function viaKubeProxy(client: ClusterClient, node: Node, opts: NodeReadOptions): Promise<NodeReadResult> {
   const name = node.metadata.name
-  const pod = await client.findKubeProxyPod(name, {namespace: opts.kubeProxyNamespace, selector: opts.kubeProxySelector})
+  const pod = opts.kubeProxyPods
+    ? opts.kubeProxyPods.get(name)
+    : await client.findKubeProxyPod(name, {namespace: opts.kubeProxyNamespace, selector: opts.kubeProxySelector})
   if (!pod) {
     throw new ClusterAccessError(`no kube-proxy pod on node ${name} (namespace ${opts.kubeProxyNamespace}, selector ${opts.kubeProxySelector})`, [
       'kube-proxy may run outside Kubernetes here (k3s, systemd), or in another namespace/with other labels',

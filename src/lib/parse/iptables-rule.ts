@@ -216,7 +216,7 @@ class RuleBuilder {
     const rule = this.rule
     // Arrays grown by push have spare capacity; a 400k-rule dump makes that add up.
     rule.matches = rule.matches.slice()
-    for (const match of rule.matches) if (match.options.length > 1) match.options = match.options.slice()
+    for (const match of rule.matches) if (match.options.length > 0) match.options = match.options.slice()
     rule.matches.forEach((match, m) => {
       const typed = decodeMatch(match.module, match.options, (i, message) =>
         this.error('bad-option-value', this.optionColumn(this.matchStarts[m], match.options[i].flag), message),
@@ -230,7 +230,7 @@ class RuleBuilder {
     })
     const target = rule.target
     if (!target) return
-    if (target.options.length > 1) target.options = target.options.slice()
+    if (target.options.length > 0) target.options = target.options.slice()
     const typed = decodeTarget(target.name, target.options, (i, message) =>
       this.error('bad-option-value', this.optionColumn(this.targetStart, target.options[i].flag), message),
     )

@@ -39,7 +39,7 @@ function collect<T>(options: Option[], flag: string, parse: (text: string) => T 
     if (value === undefined) report(i, `${flag}: bad ${what} "${o.args.join(' ')}"`)
     else values.push(value)
   })
-  return values
+  return values.slice() // exact size: one per DNAT rule adds up on a large dump
 }
 
 const has = (options: Option[], flag: string) => options.some((o) => o.flag === flag)

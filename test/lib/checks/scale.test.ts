@@ -14,6 +14,11 @@ import type {IptablesDump} from '../../../src/lib/parse/types.js'
 import type {ClusterObjects} from '../../../src/lib/snapshot/types.js'
 import {findingCounts, snapshotOf} from './helpers.js'
 
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since)
+  return (used.user + used.system) / 1000
+}
+
 /** Services and EndpointSlices that say exactly what the generated rules do. */
 function clusterMatching(dump: IptablesDump): ClusterObjects {
   const view = buildRulesView(dump)
@@ -45,21 +50,28 @@ describe('checks at scale: 10k Services × 10 endpoints', function () {
   this.timeout(120_000)
   let text: string
   let dump: IptablesDump
+  let parseCpuMs: number
 
   before(() => {
     text = generateKubeProxyDump({services: 10_000, endpointsPerService: 10, seed: 1})
+    const cpu = process.cpuUsage()
     dump = parseRules(text)
+    parseCpuMs = cpuMs(cpu)
   })
 
-  it('runs the whole catalogue far under 2 s and finds only the size', () => {
+  // Wall-clock budgets flake on a shared 2-core machine; CPU time relative to parsing the same
+  // dump does not. `npm run bench` reports the absolute end-to-end figure.
+  it('costs less CPU than parsing the dump, and finds only the size', () => {
     const cluster = clusterMatching(dump)
     const snapshot = snapshotOf([{name: 'big', text}], cluster)
+    const cpu = process.cpuUsage()
     const started = performance.now()
     const report = runChecks(snapshot, {parse: () => dump})
     const elapsed = performance.now() - started
-    console.log(`      runChecks over ${report.nodes[0].rules} rules, ${cluster.services.length} Services: ${elapsed.toFixed(0)} ms`)
+    const checkCpuMs = cpuMs(cpu)
+    console.log(`      runChecks over ${report.nodes[0].rules} rules, ${cluster.services.length} Services: ${elapsed.toFixed(0)} ms wall, ${checkCpuMs.toFixed(0)} ms CPU (parse: ${parseCpuMs.toFixed(0)} ms CPU)`)
     expect(findingCounts(report), report.findings.slice(0, 5).map((f) => f.message).join('\n')).to.deep.equal({'rule-count': 1})
     expect(report.findings[0].message).to.match(/\d{3},\d{3} rules for 10,\d{3} Service ports/)
-    expect(elapsed).to.be.below(1000)
+    expect(checkCpuMs).to.be.below(parseCpuMs)
   })
 })

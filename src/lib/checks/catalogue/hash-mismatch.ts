@@ -1,27 +1,28 @@
-import {classifyChain, endpointChainName} from '../../kube-proxy/names.js'
+import {endpointChainName} from '../../kube-proxy/names.js'
 import type {Chain} from '../../parse/types.js'
-import {chainsOf, makeFinding} from '../finding.js'
-import type {RulesView} from '../rules-view.js'
+import {makeFinding} from '../finding.js'
+import {chainOf, type RulesView} from '../rules-view.js'
 import {hashedNameForms, hashMatches, serviceChainHash, servicePortFromComment} from '../service-names.js'
-import type {Check, Finding} from '../types.js'
+import type {Check, CheckContext, Finding} from '../types.js'
 
 const ALL_PROTOCOLS = ['tcp', 'udp', 'sctp']
 
-/** The Service port the chain's own comments claim (not the hash index: that would be circular). */
-function claimedServicePort(chain: Chain): string | undefined {
-  for (const rule of chain.rules) {
-    const named = servicePortFromComment(rule.comment)
-    if (named) return named
-  }
-  return undefined
-}
-
+/** A KUBE-SEP hash also covers the endpoint: sha256(service port + protocol + ip:port). */
 function endpointHashMatches(view: RulesView, chain: Chain, servicePort: string): boolean {
   const endpoint = view.endpointChains.get(chain.name)?.endpoint
   if (!endpoint) return true // nothing to hash: not this check's business
   return hashedNameForms(servicePort).some((form) =>
     ALL_PROTOCOLS.some((protocol) => endpointChainName(form, protocol, endpoint) === chain.name),
   )
+}
+
+function mismatch(check: Check, ctx: CheckContext, view: RulesView, chain: Chain, claimed: string): Finding {
+  return makeFinding(check, ctx, view, {
+    service: claimed,
+    rule: chain.rules.find((r) => servicePortFromComment(r.comment) === claimed),
+    message: `${ctx.node.capture.name}: ${chain.name} claims to be ${claimed}, but its name is not the hash kube-proxy computes for it`,
+    hint: 'find what wrote this chain (a hand edit, a copy from another node or cluster); kube-proxy will not clean it up under this name',
+  })
 }
 
 export const hashMismatch: Check = {
@@ -34,22 +35,15 @@ export const hashMismatch: Check = {
     'something else, and kpx (and people) will attribute its traffic to the wrong Service.',
   run(ctx) {
     const findings: Finding[] = []
-    for (const [view, chain] of chainsOf(ctx, 'nat')) {
-      const kind = classifyChain(chain.name)
-      const hash = serviceChainHash(chain.name)
-      if (!hash && kind !== 'sep') continue
-      const claimed = claimedServicePort(chain)
-      if (!claimed) continue
-      const matches = kind === 'sep' ? endpointHashMatches(view, chain, claimed) : hashMatches(hash as string, claimed, ALL_PROTOCOLS)
-      if (matches) continue
-      findings.push(
-        makeFinding(this, ctx, view, {
-          service: claimed,
-          rule: chain.rules.find((r) => servicePortFromComment(r.comment) === claimed),
-          message: `${ctx.node.capture.name}: ${chain.name} claims to be ${claimed}, but its name is not the hash kube-proxy computes for it`,
-          hint: 'find what wrote this chain (a hand edit, a copy from another node or cluster); kube-proxy will not clean it up under this name',
-        }),
-      )
+    for (const view of ctx.node.views) {
+      // Only chains whose own comments name a Service make a claim to verify.
+      for (const [name, claimed] of view.commentService) {
+        const chain = chainOf(view, 'nat', name)
+        const hash = serviceChainHash(name)
+        if (!chain || (!hash && !name.startsWith('KUBE-SEP-'))) continue
+        const matches = hash ? hashMatches(hash, claimed, ALL_PROTOCOLS) : endpointHashMatches(view, chain, claimed)
+        if (!matches) findings.push(mismatch(this, ctx, view, chain, claimed))
+      }
     }
     return findings
   },

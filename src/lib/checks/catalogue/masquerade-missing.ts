@@ -1,6 +1,6 @@
 import {KUBE_MARK_MASQ, KUBE_POSTROUTING} from '../../kube-proxy/names.js'
 import {hasKubeProxyRules, makeFinding} from '../finding.js'
-import {chainKey} from '../rules-view.js'
+import {chainOf} from '../rules-view.js'
 import type {Check, Finding} from '../types.js'
 
 export const masqueradeMissing: Check = {
@@ -15,9 +15,9 @@ export const masqueradeMissing: Check = {
     const findings: Finding[] = []
     for (const view of ctx.node.views) {
       if (view.dump.partial || !hasKubeProxyRules(view)) continue
-      const postrouting = view.chains.get(chainKey('nat', KUBE_POSTROUTING))
+      const postrouting = chainOf(view, 'nat', KUBE_POSTROUTING)
       const masquerades = postrouting?.rules.some((r) => r.target?.name === 'MASQUERADE' || r.target?.name === 'SNAT')
-      const markMasq = view.chains.get(chainKey('nat', KUBE_MARK_MASQ))
+      const markMasq = chainOf(view, 'nat', KUBE_MARK_MASQ)
       const marks = markMasq?.rules.some((r) => r.target?.name === 'MARK')
       const problems: string[] = []
       if (!masquerades) problems.push(`${KUBE_POSTROUTING} ${postrouting ? 'has no MASQUERADE rule' : 'is missing'}`)

@@ -1,8 +1,13 @@
-import {chainsOf, makeFinding} from '../finding.js'
-import {chainKey} from '../rules-view.js'
+import type {Rule} from '../../parse/types.js'
+import {makeFinding} from '../finding.js'
+import {chainOf, type RulesView} from '../rules-view.js'
 import type {Check, Finding} from '../types.js'
 
-/** Chain-like target names: kube-proxy's and CNI plugins' chains. Extension targets are not chains. */
+/**
+ * Target names that must be chains: kube-proxy's and CNI plugins'. Other unknown names may be
+ * extension targets (CT, NFLOG, TPROXY, ...), which are not chains; a jump the parser itself
+ * could not resolve is reported by the parser (missing-jump-target).
+ */
 const CHAIN_NAME = /^(KUBE|CNI)-/
 
 export const missingChainJump: Check = {
@@ -14,18 +19,19 @@ export const missingChainJump: Check = {
     'iptables-restore would reject the ruleset, and the traffic the rule matches goes nowhere.',
   run(ctx) {
     const findings: Finding[] = []
-    for (const table of ['nat', 'filter', 'mangle', 'raw']) {
-      for (const [view, chain] of chainsOf(ctx, table)) {
-        if (view.dump.partial) continue
-        for (const rule of chain.rules) {
+    for (const view of ctx.node.views) {
+      if (view.dump.partial) continue
+      for (const [table, targets] of view.jumpTargets) {
+        // Distinct targets first (cheap); the rules are looked up only for the rare missing one.
+        const missing = [...targets].filter((name) => CHAIN_NAME.test(name) && !chainOf(view, table, name))
+        for (const rule of missing.length > 0 ? rulesOf(view, table) : []) {
           const target = rule.target
-          if (!target || !(target.typed?.kind === 'jump' || target.goto || CHAIN_NAME.test(target.name))) continue
-          if (view.chains.has(chainKey(table, target.name))) continue
+          if (!target || !missing.includes(target.name)) continue
           findings.push(
             makeFinding(this, ctx, view, {
-              service: view.chainService.get(chain.name),
+              service: view.chainService.get(rule.chain),
               rule,
-              message: `${ctx.node.capture.name}: ${table} ${chain.name} rule ${rule.index} ${target.goto ? 'goes to' : 'jumps to'} ${target.name}, which does not exist`,
+              message: `${ctx.node.capture.name}: ${table} ${rule.chain} rule ${rule.index} ${target.goto ? 'goes to' : 'jumps to'} ${target.name}, which does not exist`,
               hint: 'capture the full ruleset with iptables-save (not a grep); if it is complete, restart kube-proxy so it rewrites its chains',
             }),
           )
@@ -34,4 +40,8 @@ export const missingChainJump: Check = {
     }
     return findings
   },
+}
+
+function* rulesOf(view: RulesView, table: string): Generator<Rule> {
+  for (const chain of view.chains.get(table)?.values() ?? []) yield* chain.rules
 }

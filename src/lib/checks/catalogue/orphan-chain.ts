@@ -1,6 +1,5 @@
 import {classifyChain} from '../../kube-proxy/names.js'
 import {chainsOf, isServiceChain, makeFinding} from '../finding.js'
-import {chainKey} from '../rules-view.js'
 import type {Check, Finding} from '../types.js'
 
 export const orphanChain: Check = {
@@ -14,7 +13,7 @@ export const orphanChain: Check = {
     const findings: Finding[] = []
     for (const [view, chain] of chainsOf(ctx, 'nat')) {
       if (view.dump.partial || !isServiceChain(chain.name)) continue
-      if (view.jumpTargets.has(chainKey('nat', chain.name))) continue
+      if (view.jumpTargets.get('nat')?.has(chain.name)) continue
       findings.push(
         makeFinding(this, ctx, view, {
           service: view.chainService.get(chain.name),

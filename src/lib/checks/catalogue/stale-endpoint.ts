@@ -1,11 +1,11 @@
-import {expectedFor, type ClusterExpectations, type ExpectedServicePort} from '../expectations.js'
+import {expectedFor, isAcceptableEndpoint, type ClusterExpectations, type ExpectedServicePort} from '../expectations.js'
 import {makeFinding} from '../finding.js'
 import {endpointOfJump} from '../rules-view.js'
 import type {Check, Finding} from '../types.js'
 
 /** Why an address is not acceptable, in the words an on-call engineer needs. */
 function whyStale(port: ExpectedServicePort, address: string, cluster: ClusterExpectations): string {
-  const listed = port.endpoints.find((e) => e.address === address)
+  const listed = port.byAddress.get(address)
   if (listed) return `is listed but not ready${listed.pod ? ` (pod ${listed.pod})` : ''}`
   const ip = address.startsWith('[') ? address.slice(1, address.indexOf(']')) : address.slice(0, address.lastIndexOf(':'))
   const pod = cluster.podsByIp.get(ip)
@@ -27,14 +27,13 @@ export const staleEndpoint: Check = {
     if (!cluster) return []
     const findings: Finding[] = []
     for (const view of ctx.node.views) {
-      const reported = new Set<string>()
+      const reported = new Set<string>() // a SEP shared by KUBE-SVC and KUBE-SVL is one finding
       for (const cascade of view.cascades) {
         const port = expectedFor(cluster, cascade.servicePort)
         if (!port) continue
         for (const jump of cascade.jumps) {
           const address = endpointOfJump(view, jump)
-          if (!address || reported.has(`${port.servicePort} ${address}`)) continue
-          if (port.endpoints.some((e) => e.address === address && (e.ready || e.serving))) continue
+          if (!address || isAcceptableEndpoint(port, address) || reported.has(`${port.servicePort} ${address}`)) continue
           reported.add(`${port.servicePort} ${address}`)
           findings.push(
             makeFinding(this, ctx, view, {
