@@ -7,7 +7,7 @@ import type {IptablesDump} from '../parse/types.js'
 import type {NodeCapture, Snapshot} from '../snapshot/types.js'
 import {buildExpectations, type ClusterExpectations} from './expectations.js'
 import {CHECKS} from './registry.js'
-import {buildRulesView} from './rules-view.js'
+import {buildRulesView, type RulesView} from './rules-view.js'
 import {namespaceOf} from './service-names.js'
 import {SEVERITIES, type Check, type CheckedNode, type CheckReport, type Finding, type NodeReport, type Severity, type SeverityCounts} from './types.js'
 
@@ -102,12 +102,20 @@ function nodeReport(node: CheckedNode, findings: Finding[]): NodeReport {
   const report: NodeReport = {
     name: node.capture.name,
     rules: node.views.reduce((n, v) => n + v.ruleCount, 0),
-    services: new Set(node.views.flatMap((v) => [...v.chainService.values()])).size,
-    endpoints: new Set(node.views.flatMap((v) => [...v.endpointChains.values()].map((e) => e.endpoint ?? e.chain))).size,
+    services: distinct(node.views, (v) => v.chainService.values()),
+    endpoints: distinct(node.views, function* (v) {
+      for (const e of v.endpointChains.values()) yield e.endpoint ?? e.chain
+    }),
     findings: countBySeverity(findings),
   }
   if (node.views.length === 0) report.skipped = 'no iptables rules captured for this node'
   return report
+}
+
+function distinct(views: RulesView[], values: (view: RulesView) => Iterable<string>): number {
+  const seen = new Set<string>()
+  for (const view of views) for (const value of values(view)) seen.add(value)
+  return seen.size
 }
 
 function countBySeverity(findings: Finding[]): SeverityCounts {

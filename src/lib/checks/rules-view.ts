@@ -119,10 +119,8 @@ export function buildRulesView(dump: IptablesDump, opts: {origin?: string; hashI
 
 function readNatChain(view: RulesView, chain: Chain, hashIndex?: Map<string, string>): void {
   const kind = classifyChain(chain.name)
-  const commented = commentServicePort(chain)
-  if (commented) view.commentService.set(chain.name, commented)
-  const servicePort = commented ?? hashServicePort(chain, hashIndex)
-  if (servicePort && (SERVICE_KINDS.has(kind) || kind === 'sep')) view.chainService.set(chain.name, servicePort)
+  if (SERVICE_KINDS.has(kind) || kind === 'sep') nameServiceChain(view, chain, hashIndex)
+  const servicePort = view.chainService.get(chain.name)
   if (CASCADE_KINDS.has(kind)) view.cascades.push(readCascade(chain, kind, servicePort))
   if (kind === 'sep') view.endpointChains.set(chain.name, readEndpointChain(chain, servicePort))
   if (chain.name === KUBE_SERVICES) {
@@ -131,6 +129,13 @@ function readNatChain(view: RulesView, chain: Chain, hashIndex?: Map<string, str
       if (entry) view.serviceRules.push(entry)
     }
   }
+}
+
+function nameServiceChain(view: RulesView, chain: Chain, hashIndex?: Map<string, string>): void {
+  const commented = commentServicePort(chain)
+  if (commented) view.commentService.set(chain.name, commented)
+  const servicePort = commented ?? hashServicePort(chain, hashIndex)
+  if (servicePort) view.chainService.set(chain.name, servicePort)
 }
 
 function commentServicePort(chain: Chain): string | undefined {

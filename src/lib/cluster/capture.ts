@@ -201,6 +201,7 @@ function nodeCapture(node: Node, read: NodeReadResult, proxyConfig: KubeProxyCon
   return {
     name,
     addresses: read.addresses,
+    ...(read.interfaces?.length ? {interfaces: read.interfaces} : {}),
     ...(read.iptables === undefined ? {} : {iptables: {origin: `live:${name}`, text: read.iptables}}),
     ...(read.ip6tables === undefined ? {} : {ip6tables: {origin: `live:${name}/ip6tables`, text: read.ip6tables}}),
     meta,

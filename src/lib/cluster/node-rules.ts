@@ -10,6 +10,7 @@
  * `iptables-save` alone is the fallback for images without the -legacy/-nft variants.
  */
 import {ClusterAccessError} from '../errors.js'
+import {parseAddresses, parseInterfaces} from '../snapshot/addresses.js'
 import type {Node} from '../snapshot/types.js'
 import type {ExecResult} from './exec.js'
 
@@ -26,6 +27,8 @@ export interface NodeRulesRead {
   ip6tables?: string
   backend?: 'legacy' | 'nft'
   addresses: string[]
+  /** Interfaces with their connected subnets, for the tracer's -i/-o decisions. */
+  interfaces?: {name: string; cidr: string}[]
   commands: CommandRecord[]
   warnings: string[]
 }
@@ -85,12 +88,8 @@ async function dumpFamily(run: RunOnNode, tool: 'iptables' | 'ip6tables', out: N
 
 /** `ip -o addr show` → addresses without prefix length (every LOCAL address, loopback included). */
 export function parseIpAddrOutput(text: string): string[] {
-  const addresses: string[] = []
-  for (const line of text.split('\n')) {
-    const match = /\binet6?\s+([0-9A-Fa-f.:]+)(?:\/\d+)?/.exec(line)
-    if (match) addresses.push(match[1])
-  }
-  return addresses
+  // Only the address lines: whatever else an odd `ip` build prints is not an error here.
+  return parseAddresses(text.split('\n').filter((line) => /\binet6?\s/.test(line)).join('\n'), 'ip -o addr show')
 }
 
 /** The API's view of the node's addresses: the fallback when `ip` is missing in the image. */
@@ -115,6 +114,7 @@ export async function readNodeRules(run: RunOnNode, node: Node | undefined): Pro
   if (v6 && v6.kubeRules > 0) out.ip6tables = v6.text
   const ip = await runRecorded(run, ['ip', '-o', 'addr', 'show'], out.commands)
   out.addresses = ip.exitCode === 0 ? parseIpAddrOutput(ip.stdout) : []
+  out.interfaces = ip.exitCode === 0 ? parseInterfaces(ip.stdout) : []
   if (out.addresses.length === 0) {
     out.addresses = nodeStatusAddresses(node)
     out.warnings.push('addresses: `ip -o addr show` unavailable; used the Node status addresses (may miss local addresses)')

@@ -34,9 +34,35 @@ function addressOfLine(line: string): string | undefined {
   return isIP(address) ? address : undefined
 }
 
-/** addresses.txt as kpx writes it: one address per line. */
-export function formatAddresses(addresses: string[]): string {
-  return addresses.map((address) => address + '\n').join('')
+/**
+ * The interfaces and their connected subnets, from the `ip -o addr show` lines of addresses.txt
+ * (`2: eth0    inet 192.168.64.35/24 ...`). The tracer uses them to decide `-i`/`-o` matches
+ * (a packet to a connected subnet leaves by that interface) instead of forking on them.
+ * Lines without an interface name (bare addresses) contribute nothing.
+ */
+export function parseInterfaces(text: string): {name: string; cidr: string}[] {
+  const found: {name: string; cidr: string}[] = []
+  for (const raw of text.split(/\r?\n/)) {
+    const words = raw.trim().split(/\s+/)
+    const family = words.findIndex((word) => word === 'inet' || word === 'inet6')
+    // `ip -o` puts "N:" first and the interface second; veth names carry an "@peer" suffix.
+    if (family < 2 || !/^\d+:$/.test(words[0])) continue
+    const cidr = words[family + 1]
+    if (!cidr?.includes('/') || isIP(cidr.replace(/\/\d+$/, '')) === 0) continue
+    found.push({name: words[1].replace(/@.*$/, ''), cidr})
+  }
+  return found
+}
+
+/**
+ * addresses.txt as kpx writes it: `ip -o addr show` lines when the interfaces are known (so a
+ * re-read keeps them), else one address per line.
+ */
+export function formatAddresses(addresses: string[], interfaces: {name: string; cidr: string}[] = []): string {
+  const covered = new Set(interfaces.map((i) => i.cidr.replace(/\/\d+$/, '')))
+  const lines = interfaces.map((i, n) => `${n + 1}: ${i.name}    ${i.cidr.includes(':') ? 'inet6' : 'inet'} ${i.cidr} scope global ${i.name}`)
+  for (const address of addresses) if (!covered.has(address)) lines.push(address)
+  return lines.map((line) => line + '\n').join('')
 }
 
 /**

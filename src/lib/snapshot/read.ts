@@ -7,7 +7,7 @@ import {isIP} from 'node:net'
 import {join} from 'node:path'
 
 import {InputError, UsageError} from '../errors.js'
-import {addressesFromNode, parseAddresses} from './addresses.js'
+import {addressesFromNode, parseAddresses, parseInterfaces} from './addresses.js'
 import {parseClusterJson} from './cluster-json.js'
 import {parseJsonText} from './json-file.js'
 import type {ClusterObjects, NodeCapture, NodeMeta, RulesText, Snapshot} from './types.js'
@@ -72,6 +72,8 @@ async function readNode(nodeDir: string, name: string, cluster: ClusterObjects |
       ? addressesFromNode(cluster?.nodes.find((node) => node.metadata.name === name))
       : parseAddresses(addressesText, join(nodeDir, SNAPSHOT_FILES.addresses))
   const node: NodeCapture = {name, addresses}
+  const interfaces = addressesText === undefined ? [] : parseInterfaces(addressesText)
+  if (interfaces.length > 0) node.interfaces = interfaces
   if (iptables) node.iptables = iptables
   if (ip6tables) node.ip6tables = ip6tables
   if (metaText !== undefined) node.meta = parseMeta(metaText, join(nodeDir, SNAPSHOT_FILES.meta))

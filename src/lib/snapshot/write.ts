@@ -31,7 +31,7 @@ async function writeNode(nodeDir: string, node: NodeCapture): Promise<void> {
   if (node.iptables) await put(join(nodeDir, SNAPSHOT_FILES.iptables), node.iptables.text)
   if (node.ip6tables) await put(join(nodeDir, SNAPSHOT_FILES.ip6tables), node.ip6tables.text)
   // An empty list is still written: "no local addresses known" must not fall back to the Node object.
-  await put(join(nodeDir, SNAPSHOT_FILES.addresses), formatAddresses(node.addresses))
+  await put(join(nodeDir, SNAPSHOT_FILES.addresses), formatAddresses(node.addresses, node.interfaces))
   if (node.meta) await put(join(nodeDir, SNAPSHOT_FILES.meta), JSON.stringify(node.meta, null, 2) + '\n')
 }
 
