@@ -3,9 +3,10 @@ import {Flags} from '@oclif/core'
 import {failsAt, listChecks, renderJUnit, runChecks, type CheckReport} from '../lib/checks/index.js'
 import {KpxCommand} from '../lib/command-base.js'
 import {ExitCode} from '../lib/errors.js'
-import {colorFlag, namespaceFlags, nodeFlag, sourceFlags} from '../lib/flags.js'
+import {clusterFlags, colorFlag, liveNodeFlags, namespaceFlags, nodeFlag, sourceFlags} from '../lib/flags.js'
 import {renderCheckList, renderCheckReport} from '../lib/render/check.js'
 import {makeChalk} from '../lib/render/colors.js'
+import {captureLive} from '../lib/source/live.js'
 import {loadSnapshot} from '../lib/source/load.js'
 import {parseNodeRules, parseNodeRules6} from '../lib/source/parse-node.js'
 
@@ -33,6 +34,8 @@ Exit codes: 0 when nothing is at or above --fail-on, 1 when something is, 2 for 
     skip: Flags.string({summary: 'Skip this check (repeatable).', multiple: true}),
     list: Flags.boolean({summary: 'Print the catalogue of checks and exit.'}),
     color: colorFlag,
+    selector: liveNodeFlags.selector,
+    ...clusterFlags,
   }
 
   async run(): Promise<CheckResult> {
@@ -41,7 +44,7 @@ Exit codes: 0 when nothing is at or above --fail-on, 1 when something is, 2 for 
     const json = this.jsonEnabled() || flags.output === 'json'
     if (flags.list) return this.emit({checks: listChecks()}, json, () => renderCheckList(listChecks(), {chalk}))
 
-    const snapshot = await loadSnapshot({snapshot: flags.snapshot, rules: flags.rules, nodeIps: flags['node-ip']})
+    const snapshot = await loadSnapshot({snapshot: flags.snapshot, rules: flags.rules, nodeIps: flags['node-ip'], live: () => captureLive(flags, this)})
     const report = runChecks(snapshot, {
       nodes: flags.node,
       only: flags.only,

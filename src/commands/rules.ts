@@ -1,11 +1,12 @@
 import {Flags} from '@oclif/core'
 
 import {KpxCommand} from '../lib/command-base.js'
-import {colorFlag, nodeFlag, sourceFlags} from '../lib/flags.js'
+import {clusterFlags, colorFlag, liveNodeFlags, nodeFlag, sourceFlags} from '../lib/flags.js'
 import {printIptablesSave} from '../lib/parse/index.js'
 import type {IptablesDump} from '../lib/parse/types.js'
 import {makeChalk} from '../lib/render/colors.js'
 import {renderRules} from '../lib/render/rules.js'
+import {captureLive} from '../lib/source/live.js'
 import {loadSnapshot, selectNodes} from '../lib/source/load.js'
 import {assertNoErrors, parseNodeRules} from '../lib/source/parse-node.js'
 
@@ -30,11 +31,13 @@ Every problem is reported as FILE:LINE:COLUMN: message; errors exit with code 4.
     chain: Flags.string({summary: 'Print the rules of this chain in full (repeatable).', multiple: true}),
     normalize: Flags.boolean({summary: 'Print the parsed rules back in iptables-save form.'}),
     color: colorFlag,
+    ...liveNodeFlags,
+    ...clusterFlags,
   }
 
   async run(): Promise<RulesResult> {
     const {flags} = await this.parse(Rules)
-    const snapshot = selectNodes(await loadSnapshot({snapshot: flags.snapshot, rules: flags.rules, nodeIps: flags['node-ip']}), flags.node)
+    const snapshot = selectNodes(await loadSnapshot({snapshot: flags.snapshot, rules: flags.rules, nodeIps: flags['node-ip'], live: () => captureLive(flags, this)}), flags.node)
     const nodes = snapshot.nodes.map((node) => ({
       name: node.name,
       origin: node.iptables?.origin ?? node.name,

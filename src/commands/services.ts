@@ -1,8 +1,9 @@
 import {KpxCommand} from '../lib/command-base.js'
-import {colorFlag, nodeFlag, sourceFlags} from '../lib/flags.js'
+import {clusterFlags, colorFlag, liveNodeFlags, nodeFlag, sourceFlags} from '../lib/flags.js'
 import {buildProxyModel} from '../lib/kube-proxy/model.js'
 import {makeChalk} from '../lib/render/colors.js'
 import {renderServices, type NodeServices} from '../lib/render/services.js'
+import {captureLive} from '../lib/source/live.js'
 import {loadSnapshot, selectNodes} from '../lib/source/load.js'
 import {parseNodeRules} from '../lib/source/parse-node.js'
 import {listServicePorts} from '../lib/trace/index.js'
@@ -18,11 +19,11 @@ Service names come from rule comments and, where comments are missing (kube-prox
     {description: 'One node, machine-readable', command: '<%= config.bin %> <%= command.id %> --snapshot examples/modern --node node-c --json'},
   ]
   static override enableJsonFlag = true
-  static override flags = {...sourceFlags, node: nodeFlag, color: colorFlag}
+  static override flags = {...sourceFlags, node: nodeFlag, color: colorFlag, ...liveNodeFlags, ...clusterFlags}
 
   async run(): Promise<ServicesResult> {
     const {flags} = await this.parse(Services)
-    const snapshot = selectNodes(await loadSnapshot({snapshot: flags.snapshot, rules: flags.rules, nodeIps: flags['node-ip']}), flags.node)
+    const snapshot = selectNodes(await loadSnapshot({snapshot: flags.snapshot, rules: flags.rules, nodeIps: flags['node-ip'], live: () => captureLive(flags, this)}), flags.node)
     const result = snapshot.nodes.map((node) => {
       const model = buildProxyModel(parseNodeRules(node, {table: flags.table}), {services: snapshot.cluster?.services})
       return {node: node.name, services: listServicePorts(model, snapshot)}

@@ -1,9 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 
 import {KpxCommand} from '../lib/command-base.js'
-import {colorFlag, nodeFlag, sourceFlags, usageCheck} from '../lib/flags.js'
+import {clusterFlags, colorFlag, liveNodeFlags, nodeFlag, sourceFlags, usageCheck} from '../lib/flags.js'
 import {makeChalk} from '../lib/render/colors.js'
 import {renderTraces} from '../lib/render/trace.js'
+import {captureLive} from '../lib/source/live.js'
 import {loadSnapshot, selectNodes} from '../lib/source/load.js'
 import {parseFamily} from '../lib/source/parse-for-trace.js'
 import {checkTargetSyntax} from '../lib/target-syntax.js'
@@ -42,11 +43,13 @@ TARGET is svc/NAME (with --namespace), IP:PORT, [IPv6]:PORT, or IP with --port. 
     node: nodeFlag,
     verbose: Flags.boolean({char: 'v', summary: 'Print the rule text of every step.'}),
     color: colorFlag,
+    ...liveNodeFlags,
+    ...clusterFlags,
   }
 
   async run(): Promise<TraceCommandResult> {
     const {args, flags} = await this.parse(Trace)
-    const snapshot = selectNodes(await loadSnapshot({snapshot: flags.snapshot, rules: flags.rules, nodeIps: flags['node-ip']}), flags.node)
+    const snapshot = selectNodes(await loadSnapshot({snapshot: flags.snapshot, rules: flags.rules, nodeIps: flags['node-ip'], live: () => captureLive(flags, this, {defaultAllNodes: true})}), flags.node)
     const results = traceSnapshot(snapshot, {
       target: args.target,
       namespace: flags.namespace,

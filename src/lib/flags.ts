@@ -56,6 +56,12 @@ export const clusterFlags = {
   'node-timeout': Flags.integer({summary: 'Seconds allowed to read one node.', default: 60, min: 1, helpGroup: 'CLUSTER'}),
 }
 
+/** Which nodes a live capture reads (besides --node); ignored for --snapshot/--rules. */
+export const liveNodeFlags = {
+  'all-nodes': Flags.boolean({summary: 'Live cluster: read every node.', helpGroup: 'CLUSTER'}),
+  selector: Flags.string({summary: 'Live cluster: read the nodes matching this label selector (e.g. node-role.kubernetes.io/worker).', helpGroup: 'CLUSTER'}),
+}
+
 export const nodeFlag = Flags.string({
   summary: 'Node to analyse (repeatable); default: every node in the snapshot.',
   multiple: true,
