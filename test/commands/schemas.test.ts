@@ -9,10 +9,11 @@ import {type AnySchema, Ajv, type ValidateFunction} from 'ajv'
 import {expect} from 'chai'
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
+import {CORPUS_DIR} from '../helpers/corpus.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const EXAMPLES = ['ghost', 'modern', 'nginx', 'stale'] as const
-const CORPUS = '/work/shared/corpus/kube-proxy-iptables'
+const CORPUS = CORPUS_DIR
 /** kube-proxy's own test output: every rule shape kube-proxy writes, as `--rules` input. */
 const corpusRules = existsSync(CORPUS) ? readdirSync(CORPUS).filter((f) => f.endsWith('.rules')).sort() : []
 const corpusCases = corpusRules.map((f) => ({name: `corpus ${f}`, argv: ['--rules', `${CORPUS}/${f}`]}))

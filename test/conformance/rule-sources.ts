@@ -6,7 +6,8 @@ import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-export const CORPUS_DIR = process.env.KPX_CORPUS ?? '/work/shared/corpus/kube-proxy-iptables'
+export {CORPUS_DIR} from '../helpers/corpus.js'
+import {CORPUS_DIR} from '../helpers/corpus.js'
 export const EXAMPLES_DIR = fileURLToPath(new URL('../../examples', import.meta.url))
 
 export interface CorpusCase {

@@ -13,8 +13,9 @@ import WebSocket from 'ws'
 
 import {type FakeApiServer, type Scenario, startFakeApiServer} from '../helpers/fake-apiserver.js'
 import {minimalScenario} from '../helpers/fake-apiserver-scenarios.js'
+import {CORPUS_DIR} from '../helpers/corpus.js'
 
-const CORPUS_RULES = '/work/shared/corpus/kube-proxy-iptables/TestOverallIPTablesRules.rules'
+const CORPUS_RULES = `${CORPUS_DIR}/TestOverallIPTablesRules.rules`
 const loadScenario = (): Scenario => minimalScenario()
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 

@@ -12,8 +12,9 @@ import {expect} from 'chai'
 
 import {type FakeApiServer, type Scenario, startFakeApiServer} from '../helpers/fake-apiserver.js'
 import {GHOST_KUBE_PROXY_PODS, GHOST_NODES, ghostRulesPath, ghostScenario, minimalScenario} from '../helpers/fake-apiserver-scenarios.js'
+import {CORPUS_DIR} from '../helpers/corpus.js'
 
-const CORPUS_RULES = '/work/shared/corpus/kube-proxy-iptables/TestOverallIPTablesRules.rules'
+const CORPUS_RULES = `${CORPUS_DIR}/TestOverallIPTablesRules.rules`
 
 const loadScenario = (): Scenario => minimalScenario()
 

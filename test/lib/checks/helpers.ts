@@ -7,10 +7,11 @@ import type {CheckReport} from '../../../src/lib/checks/types.js'
 import {parseRules} from '../../../src/lib/parse/index.js'
 import {parseClusterJson} from '../../../src/lib/snapshot/index.js'
 import type {ClusterObjects, NodeMeta, Snapshot} from '../../../src/lib/snapshot/types.js'
+import {CORPUS_DIR} from '../../helpers/corpus.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 export const REPO = join(here, '..', '..', '..')
-export const CORPUS = '/work/shared/corpus/kube-proxy-iptables'
+export const CORPUS = CORPUS_DIR
 export const FIXTURES = join(REPO, 'test', 'fixtures', 'checks')
 
 export function corpusRules(name: string): string {

@@ -8,8 +8,9 @@ import {parseKubeProxyConfigMap} from '../../../src/lib/cluster/k8s-client.js'
 import {KpxError} from '../../../src/lib/errors.js'
 import type {NodeCapture} from '../../../src/lib/snapshot/types.js'
 import {FakeClusterClient, type FakeNode} from './fake-cluster-client.js'
+import {CORPUS_DIR} from '../../helpers/corpus.js'
 
-const rules = readFileSync('/work/shared/corpus/kube-proxy-iptables/TestNodePorts-1.rules', 'utf8')
+const rules = readFileSync(`${CORPUS_DIR}/TestNodePorts-1.rules`, 'utf8')
 const IP_ADDR = '2: eth0    inet 10.0.0.9/24 brd 10.0.0.255 scope global eth0'
 
 function healthy(name: string, extra: Partial<FakeNode> = {}): FakeNode {

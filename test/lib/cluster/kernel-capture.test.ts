@@ -14,11 +14,12 @@ import {countKubeRules} from '../../../src/lib/cluster/node-rules.js'
 import {startFakeApiServer} from '../../helpers/fake-apiserver.js'
 import {requireRoot} from '../../helpers/netns.js'
 import * as s from './scenario.js'
+import {CORPUS_DIR} from '../../helpers/corpus.js'
 
-const RULES = '/work/shared/corpus/kube-proxy-iptables/TestOverallIPTablesRules.rules'
+const RULES = `${CORPUS_DIR}/TestOverallIPTablesRules.rules`
 const NS = `kpxC-node-a-${process.pid}`
 const NS_BOTH = `kpxC-node-b-${process.pid}`
-const OLDER_RULES = '/work/shared/corpus/kube-proxy-iptables/TestNodePorts-1.rules'
+const OLDER_RULES = `${CORPUS_DIR}/TestNodePorts-1.rules`
 
 describe('cluster/capture from kernel rules in a network namespace', function () {
   this.timeout(30_000)

@@ -1,7 +1,8 @@
 /** Scenario objects for the fake API server: a small cluster with kube-proxy pods on some nodes. */
 import {readFileSync} from 'node:fs'
+import {CORPUS_DIR} from '../../helpers/corpus.js'
 
-export const CORPUS_RULES = readFileSync('/work/shared/corpus/kube-proxy-iptables/TestNodePorts-1.rules', 'utf8')
+export const CORPUS_RULES = readFileSync(`${CORPUS_DIR}/TestNodePorts-1.rules`, 'utf8')
 export const IP_ADDR = '1: lo    inet 127.0.0.1/8 scope host lo\n2: eth0    inet 192.168.49.2/24 brd 192.168.49.255 scope global eth0\n'
 export const KUBE_PROXY_IMAGE = 'registry.k8s.io/kube-proxy:v1.32.0'
 

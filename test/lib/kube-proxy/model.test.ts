@@ -9,8 +9,9 @@ import type {ServicePortModel} from '../../../src/lib/kube-proxy/types.js'
 import {parseRules} from '../../../src/lib/parse/index.js'
 import type {Service} from '../../../src/lib/snapshot/types.js'
 import {quantizeProbability} from '../../../src/lib/trace/matches.js'
+import {CORPUS_DIR} from '../../helpers/corpus.js'
 
-const CORPUS = '/work/shared/corpus/kube-proxy-iptables'
+const CORPUS = CORPUS_DIR
 const load = (path: string) => parseRules(readFileSync(path, 'utf8'))
 
 describe('kube-proxy: rule comments', () => {

@@ -4,8 +4,9 @@ import {join} from 'node:path'
 
 import {formatIssue, parseRules, printIptablesSave} from '../../../src/lib/parse/index.js'
 import {modelOf} from './model-of.js'
+import {CORPUS_DIR} from '../../helpers/corpus.js'
 
-const CORPUS = '/work/shared/corpus/kube-proxy-iptables'
+const CORPUS = CORPUS_DIR
 const FIXTURES = new URL('../../fixtures/iptables/', import.meta.url).pathname
 
 /** Real iptables-save output: kube-proxy's test corpus and dumps saved from this kernel. */

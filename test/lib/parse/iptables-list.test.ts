@@ -9,9 +9,10 @@ import {parseIptablesList} from '../../../src/lib/parse/iptables-list.js'
 import {parseRules} from '../../../src/lib/parse/index.js'
 import type {IptablesDump, Match, Rule, TypedMatch} from '../../../src/lib/parse/types.js'
 import {requireRoot} from '../../helpers/netns-require.js'
+import {CORPUS_DIR} from '../../helpers/corpus.js'
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/listings/', import.meta.url))
-const CORPUS = '/work/shared/corpus/kube-proxy-iptables'
+const CORPUS = CORPUS_DIR
 const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8')
 
 function chain(dump: IptablesDump, table: string, name: string) {

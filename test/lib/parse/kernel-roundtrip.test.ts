@@ -10,8 +10,9 @@ import {join} from 'node:path'
 
 import {formatIssue, parseRules, printIptablesSave} from '../../../src/lib/parse/index.js'
 import {modelOf} from './model-of.js'
+import {CORPUS_DIR} from '../../helpers/corpus.js'
 
-const CORPUS = '/work/shared/corpus/kube-proxy-iptables'
+const CORPUS = CORPUS_DIR
 const NS = `kpxA-rt-${process.pid}`
 const isRoot = process.getuid?.() === 0
 

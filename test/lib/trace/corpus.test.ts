@@ -9,8 +9,9 @@ import {join} from 'node:path'
 import {parseRules} from '../../../src/lib/parse/index.js'
 import {evaluatePacket} from '../../../src/lib/trace/iptables.js'
 import type {Protocol, TraceOutcome} from '../../../src/lib/trace/types.js'
+import {CORPUS_DIR} from '../../helpers/corpus.js'
 
-const CORPUS = '/work/shared/corpus/kube-proxy-iptables'
+const CORPUS = CORPUS_DIR
 
 interface FlowCase {
   name: string
