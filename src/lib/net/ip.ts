@@ -171,3 +171,15 @@ export function parsePortNumber(text: string): number | undefined {
   }
   return value <= 65535 ? value : undefined
 }
+
+/**
+ * The canonical text of an address (RFC 5952 for IPv6; an IPv4-mapped IPv6 address becomes its
+ * IPv4 form), so differently written addresses compare equal. Not an address: returned as is.
+ */
+export function canonicalIp(ip: string): string {
+  try {
+    return ipaddr.process(ip).toString()
+  } catch {
+    return ip
+  }
+}

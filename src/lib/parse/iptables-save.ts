@@ -8,8 +8,10 @@ import {DumpBuilder, parseCounters} from './dump-builder.js'
 import {findGarbageLines} from './garbage.js'
 import {inferTable, inferTableFromChain, peekChainAndTarget} from './infer-table.js'
 import {parseRuleLine} from './iptables-rule.js'
+import {LazyRule} from './lazy-rule.js'
+import {scanRuleLine} from './rule-scan.js'
 import {issueAt} from './issues.js'
-import type {Counters, DumpFormat, IpFamily, IptablesDump} from './types.js'
+import type {Counters, DumpFormat, IpFamily, IptablesDump, Rule} from './types.js'
 import {validateCompleteDump, noteUnknownExtensions} from './validate.js'
 
 export interface ParseOptions {
@@ -21,6 +23,11 @@ export interface ParseOptions {
   family?: IpFamily
   /** Also report match modules and targets kpx keeps verbatim but cannot interpret (warnings). */
   strict?: boolean
+  /**
+   * Decode rules on first use (LazyRule): structure, chains, targets and issues about them are
+   * checked at once, match and option problems when a rule is read. See lazy-rule.ts.
+   */
+  lazy?: boolean
 }
 
 type LineFormat = 'iptables-save' | 'iptables-S' | 'fragment'
@@ -114,14 +121,27 @@ class LineReader {
   private readRule(line: string, lineNo: number, from: number, counters: Counters | undefined): void {
     const state = this.tableForRule(line, lineNo, from)
     if (!state) return
-    const rule = parseRuleLine(line, from, {table: state.table.name, line: lineNo, counters, issues: this.builder.issues})
+    const rule = this.opts.lazy ? this.lazyRule(line, lineNo, from, state.table.name, counters) : parseRuleLine(line, from, {table: state.table.name, line: lineNo, counters, issues: this.builder.issues})
     if (!rule) return
     const {chain, declared} = this.builder.chainForRule(state, rule.chain)
     if (!declared && this.format === 'iptables-save') {
       this.error('undeclared-chain', lineNo, line.indexOf(rule.chain, from), `chain ${rule.chain} is not declared in table ${state.table.name}`, line)
     }
-    if (!this.sawIpv6 && (rule.source?.value.includes(':') || rule.destination?.value.includes(':'))) this.sawIpv6 = true
+    if (!this.sawIpv6 && !(rule instanceof LazyRule) && (rule.source?.value.includes(':') || rule.destination?.value.includes(':'))) this.sawIpv6 = true
     this.builder.addRule(state, chain, rule)
+  }
+
+  /** Scans the line; the rule decodes itself when read. Same structural issues as parseRuleLine. */
+  private lazyRule(line: string, lineNo: number, from: number, table: string, counters: Counters | undefined): Rule | undefined {
+    const scan = scanRuleLine(line, from)
+    if (!scan) return parseRuleLine(line, from, {table, line: lineNo, counters, issues: this.builder.issues})
+    if (scan.unterminatedQuoteAt >= 0) this.error('unbalanced-quote', lineNo, scan.unterminatedQuoteAt, 'unterminated double quote', line)
+    if (scan.chain === undefined) {
+      const first = line.slice(from).split(/[ \t]/, 1)[0]
+      return void this.error('missing-chain-name', lineNo, from, `${first} needs a chain name`, line)
+    }
+    if (scan.ipv6) this.sawIpv6 = true
+    return new LazyRule(table, scan.chain, lineNo, line, scan.op, from, scan, this.builder.issues, counters)
   }
 
   private tableForRule(line: string, lineNo: number, from: number) {

@@ -95,14 +95,6 @@ function simpleText(line: string, k: number): string | undefined {
   return undefined
 }
 
-function isTargetFlag(line: string, k: number): boolean {
-  return wordIs(line, k, '-j') || wordIs(line, k, '-g') || wordIs(line, k, '--jump') || wordIs(line, k, '--goto')
-}
-
-function isModuleFlag(line: string, k: number): boolean {
-  return wordIs(line, k, '-m') || wordIs(line, k, '--match')
-}
-
 const SOURCE_FLAGS = ['-s', '--source', '--src']
 const DESTINATION_FLAGS = ['-d', '--destination', '--dst']
 const VALUE_BUILTINS = ['-p', '--protocol', '-i', '--in-interface', '-o', '--out-interface']

@@ -4,6 +4,7 @@
  * targets kpx keeps verbatim but cannot interpret.
  */
 import {issueAt} from './issues.js'
+import {jumpsToChain, targetIsGoto, targetNameOf} from './lazy-rule.js'
 import type {IptablesDump, Rule} from './types.js'
 
 export function validateCompleteDump(dump: IptablesDump): void {
@@ -11,13 +12,15 @@ export function validateCompleteDump(dump: IptablesDump): void {
     const chains = new Set(table.chains.map((c) => c.name))
     for (const chain of table.chains) {
       for (const rule of chain.rules) {
-        const target = rule.target
-        if (!target || chains.has(target.name)) continue
+        // Lazy rules answer these from their scan, without decoding.
+        const name = targetNameOf(rule)
+        if (name === undefined || chains.has(name)) continue
         // -g always names a chain; -j names a chain unless it is a target extension.
-        if (target.goto || target.typed?.kind === 'jump') {
-          const flag = target.goto ? '-g' : '-j'
+        const goto = targetIsGoto(rule)
+        if (goto || jumpsToChain(rule)) {
+          const flag = goto ? '-g' : '-j'
           dump.issues.push(
-            issueAt('error', 'missing-jump-target', rule.line, targetColumn(rule, flag), `${flag} ${target.name}: no such chain in table ${table.name}`, rule.raw),
+            issueAt('error', 'missing-jump-target', rule.line, targetColumn(rule, flag, name), `${flag} ${name}: no such chain in table ${table.name}`, rule.raw),
           )
         }
       }
@@ -25,8 +28,8 @@ export function validateCompleteDump(dump: IptablesDump): void {
   }
 }
 
-function targetColumn(rule: Rule, flag: string): number {
-  const at = rule.raw.lastIndexOf(` ${flag} ${rule.target?.name ?? ''}`)
+function targetColumn(rule: Rule, flag: string, name: string): number {
+  const at = rule.raw.lastIndexOf(` ${flag} ${name}`)
   return at < 0 ? 0 : at + 4
 }
 

@@ -3,7 +3,7 @@
  * "which pod owns 10.44.0.3?" per endpoint without rescanning the lists.
  * IP keys are canonical (ipaddr.js), so `2001:DB8::1` and `2001:db8:0::1` find the same pod.
  */
-import ipaddr from 'ipaddr.js'
+import {canonicalIp} from '../net/ip.js'
 
 import type {ClusterObjects, EndpointSlice, Node, Pod, Service} from './types.js'
 
@@ -67,13 +67,7 @@ function podRank(pod: Pod): number {
 }
 
 /** Canonical text of an IP (IPv4-mapped IPv6 becomes IPv4); unparsable text is kept as is. */
-export function canonicalIp(ip: string): string {
-  try {
-    return ipaddr.process(ip).toString()
-  } catch {
-    return ip
-  }
-}
+export {canonicalIp}
 
 function byKey<T>(items: T[], keyOf: (item: T) => string): Map<string, T> {
   const map = new Map<string, T>()

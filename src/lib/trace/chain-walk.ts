@@ -5,7 +5,7 @@
  */
 import {InputError} from '../errors.js'
 import type {Chain, IptablesDump, Rule} from '../parse/types.js'
-import {formatHostPort, normalizeIp} from './addr.js'
+import {formatHostPort, normalizeIp} from '../net/match.js'
 import {evaluateMatch, type MatchContext} from './matches.js'
 import {fork, withCondition, withNote, withStep, type WalkState} from './state.js'
 import type {TraceStep} from './types.js'

@@ -11,7 +11,7 @@
  * SNAT end one table's chain for that hook only.
  */
 import type {IptablesDump} from '../parse/types.js'
-import {cidrContains, normalizeIp, parseCidr, parseIp} from './addr.js'
+import {cidrContains, normalizeIp, parseCidr, parseIp} from '../net/match.js'
 import {type Branch, ChainWalker, lookupChain} from './chain-walk.js'
 import type {MatchContext} from './matches.js'
 import {fork, withStep, type WalkState} from './state.js'

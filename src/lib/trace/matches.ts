@@ -4,7 +4,7 @@
  * and names the assumption). Never guess silently.
  */
 import type {Match, Negatable, PortRange, TypedMatch} from '../parse/types.js'
-import {cidrContains, isMulticast, parseCidr, parseIp} from './addr.js'
+import {cidrContains, isMulticast, parseCidr, parseIp} from '../net/match.js'
 import type {WalkState} from './state.js'
 
 export interface MatchContext {

@@ -7,7 +7,7 @@ import {NotFoundError, UsageError} from '../errors.js'
 import type {ProxyModel, ServicePortModel} from '../kube-proxy/types.js'
 import {canonicalIp, type ClusterIndex} from '../snapshot/cluster-index.js'
 import type {NodeCapture, Service, ServicePort, Snapshot} from '../snapshot/types.js'
-import {parseIp, splitHostPort} from './addr.js'
+import {parseIp, splitHostPort} from '../net/match.js'
 import type {Packet, Protocol} from './types.js'
 
 export interface TargetOptions {

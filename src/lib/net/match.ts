@@ -1,7 +1,8 @@
 /**
- * The small amount of address arithmetic the evaluator needs: addresses and CIDRs as bigints so
- * that IPv4 and IPv6 share one code path. Results are cached: kube-proxy repeats the same
- * `/32` destinations across thousands of rules and traces.
+ * The hot-path side of src/lib/net: addresses and CIDRs as bigints so that IPv4 and IPv6 share
+ * one code path in the tracer's inner loop. Parsing is ipaddr.js (as in ip.ts); results are
+ * cached because kube-proxy repeats the same `/32` destinations across thousands of rules and
+ * traces. ip.ts is the validating API (typed errors); this file answers "does it match?" fast.
  *
  * Semantics (as iptables): `-s 10.0.0.0/8` matches a host inside the subnet; a bare address is
  * a /32 (/128); an address of the other family never matches.
@@ -67,15 +68,10 @@ export function cidrContains(cidr: Cidr, ip: Ip): boolean {
 }
 
 /** Canonical text of an address (RFC 5952 for IPv6), or the input when it is not an address. */
-export function normalizeIp(text: string): string {
-  if (!ipaddr.isValid(text)) return text
-  return ipaddr.parse(text).toString()
-}
+export {canonicalIp as normalizeIp} from './ip.js'
 
 /** `10.0.0.1:80`, `[fd00::1]:80`. */
-export function formatHostPort(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`
-}
+export {formatEndpoint as formatHostPort} from './ip.js'
 
 /** Splits `10.0.0.1:80` / `[fd00::1]:80`; port null when absent. */
 export function splitHostPort(text: string): {host: string; port: number | null} {

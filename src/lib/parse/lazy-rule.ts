@@ -1,0 +1,151 @@
+/**
+ * Lazy rules: a 400k-rule dump is read in a fraction of the time when each rule keeps only its
+ * line and the facts of a cheap scan, and is decoded (by the same RuleBuilder as eager parsing)
+ * the first time someone reads its matches, target or convenience fields. A trace touches a few
+ * hundred rules; `kpx rules` materialises them all (`materializeAll`) before reporting.
+ *
+ * Decoding problems found late are appended to the dump's `issues`, the same objects eager
+ * parsing creates (the unbalanced quote, already reported by the scan, is not repeated).
+ */
+import {parseRuleLine} from './iptables-rule.js'
+import type {RuleScan} from './rule-scan.js'
+import {TARGET_EXTENSIONS} from './typed-targets.js'
+import type {Counters, IptablesDump, Match, Negatable, ParseIssue, Rule, Target} from './types.js'
+
+const VERDICTS = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE'])
+
+export class LazyRule implements Rule {
+  index = 0
+  declare insertAt?: number
+  declare counters?: Counters
+  // Private fields stay out of Object.keys, spreads and deep equality: a LazyRule looks like
+  // the plain parts of a Rule until decoded.
+  readonly #from: number
+  readonly #issues: ParseIssue[]
+  readonly #scan: RuleScan
+  #decoded: Rule | undefined
+
+  constructor(
+    readonly table: string,
+    readonly chain: string,
+    readonly line: number,
+    readonly raw: string,
+    readonly op: '-A' | '-I',
+    from: number,
+    scan: RuleScan,
+    issues: ParseIssue[],
+    counters: Counters | undefined,
+  ) {
+    if (scan.insertAt !== undefined) this.insertAt = scan.insertAt
+    if (counters) this.counters = counters
+    this.#from = from
+    this.#scan = scan
+    this.#issues = issues
+  }
+
+  /** The fully decoded plain rule (decoded once; `index` kept in step with this one). */
+  decode(): Rule {
+    if (!this.#decoded) {
+      const found: ParseIssue[] = []
+      const rule = parseRuleLine(this.raw, this.#from, {table: this.table, line: this.line, counters: this.counters, issues: found})
+      if (!rule) throw new Error(`kpx bug: rule at line ${this.line} scanned but not parsed`)
+      for (const issue of found) if (issue.code !== 'unbalanced-quote') this.#issues.push(issue)
+      this.#decoded = rule
+    }
+    this.#decoded.index = this.index
+    return this.#decoded
+  }
+
+  get decoded(): boolean {
+    return this.#decoded !== undefined
+  }
+
+  get matches(): Match[] {
+    return this.decode().matches
+  }
+
+  set matches(value: Match[]) {
+    this.decode().matches = value
+  }
+
+  get target(): Target | undefined {
+    return this.decode().target
+  }
+
+  set target(value: Target | undefined) {
+    this.decode().target = value
+  }
+
+  get comment(): string | undefined {
+    if (this.#decoded) return this.#decoded.comment
+    if (!this.#scan.mayHaveComment) return undefined
+    return this.#scan.comment ?? this.decode().comment
+  }
+
+  get protocol(): Negatable<string> | undefined {
+    return this.decode().protocol
+  }
+
+  get source(): Negatable<string> | undefined {
+    return this.decode().source
+  }
+
+  get destination(): Negatable<string> | undefined {
+    return this.decode().destination
+  }
+
+  /** The -j/-g name, without decoding. */
+  get targetName(): string | undefined {
+    return this.#decoded ? this.#decoded.target?.name : this.#scan.targetName
+  }
+
+  get targetGoto(): boolean {
+    return this.#decoded ? this.#decoded.target?.goto === true : this.#scan.targetGoto
+  }
+
+  /**
+   * Whether the typed target is a jump to a user chain, decoding only when the scan cannot tell
+   * (a name that is neither a known extension nor option-free).
+   */
+  get jumpsToChain(): boolean {
+    const name = this.targetName
+    if (name === undefined || VERDICTS.has(name)) return false
+    if (this.#decoded) return this.#decoded.target?.typed?.kind === 'jump'
+    return !TARGET_EXTENSIONS.has(name) && !this.#scan.targetHasOptions
+  }
+
+  toJSON(): Rule {
+    return this.decode()
+  }
+}
+
+/** Target name of any rule, without decoding a lazy one. */
+export function targetNameOf(rule: Rule): string | undefined {
+  return rule instanceof LazyRule ? rule.targetName : rule.target?.name
+}
+
+/** Whether the rule's typed target is a jump to a user chain, without decoding a lazy one. */
+export function jumpsToChain(rule: Rule): boolean {
+  return rule instanceof LazyRule ? rule.jumpsToChain : rule.target?.typed?.kind === 'jump'
+}
+
+export function targetIsGoto(rule: Rule): boolean {
+  return rule instanceof LazyRule ? rule.targetGoto : rule.target?.goto === true
+}
+
+/**
+ * Decodes every lazy rule, appending the issues found, and replaces each with its plain Rule so
+ * that everything downstream (JSON, spreads, printing) sees ordinary objects. Returns the dump.
+ */
+export function materializeAll(dump: IptablesDump): IptablesDump {
+  for (const table of dump.tables) {
+    for (const chain of table.chains) {
+      const rules = chain.rules
+      for (let i = 0; i < rules.length; i++) {
+        const rule = rules[i]
+        if (rule instanceof LazyRule) rules[i] = rule.decode()
+      }
+    }
+  }
+  return dump
+}
