@@ -123,12 +123,23 @@ class LineReader {
     if (!state) return
     const rule = this.opts.lazy ? this.lazyRule(line, lineNo, from, state.table.name, counters) : parseRuleLine(line, from, {table: state.table.name, line: lineNo, counters, issues: this.builder.issues})
     if (!rule) return
-    const {chain, declared} = this.builder.chainForRule(state, rule.chain)
+    const {chain, declared} = this.chainFor(state, rule.chain)
     if (!declared && this.format === 'iptables-save') {
       this.error('undeclared-chain', lineNo, line.indexOf(rule.chain, from), `chain ${rule.chain} is not declared in table ${state.table.name}`, line)
     }
     if (!this.sawIpv6 && !(rule instanceof LazyRule) && (rule.source?.value.includes(':') || rule.destination?.value.includes(':'))) this.sawIpv6 = true
     this.builder.addRule(state, chain, rule)
+  }
+
+  /** The last chain a rule went to: a chain's rules are contiguous in a dump, so this is the usual answer. */
+  private lastChain: {state: unknown; name: string; result: ReturnType<DumpBuilder['chainForRule']>} | undefined
+
+  private chainFor(state: ReturnType<DumpBuilder['table']>, name: string): ReturnType<DumpBuilder['chainForRule']> {
+    const last = this.lastChain
+    if (last && last.state === state && last.name === name) return {chain: last.result.chain, declared: true}
+    const result = this.builder.chainForRule(state, name)
+    this.lastChain = {state, name, result}
+    return result
   }
 
   /** Scans the line; the rule decodes itself when read. Same structural issues as parseRuleLine. */
@@ -192,7 +203,7 @@ class LineReader {
 
   /** `:NAME POLICY [packets:bytes]`; POLICY is `-` for user-defined chains. */
   private readChainDeclaration(line: string, lineNo: number): void {
-    const words = line.slice(1).split(' ').filter((w) => w !== '')
+    const words = declarationWords(line)
     const counters = words[2] === undefined ? undefined : parseCounters(words[2])
     if (words.length < 2 || words.length > 3 || (words[2] !== undefined && !counters)) {
       return this.error('bad-chain-declaration', lineNo, 0, 'malformed chain declaration (expected ":NAME POLICY [packets:bytes]")', line)
@@ -244,6 +255,19 @@ class LineReader {
       this.builder.declareChain(this.builder.table(table), d.name, d.line, d.policy, d.counters)
     }
   }
+}
+
+/**
+ * The words of `:NAME POLICY [p:b]` split on spaces. The usual single-spaced line is cut with
+ * indexOf (one dump declares 100k+ chains); anything else goes through split.
+ */
+function declarationWords(line: string): string[] {
+  const first = line.indexOf(' ', 1)
+  const second = first < 0 ? -1 : line.indexOf(' ', first + 1)
+  if (first > 1 && second > first + 1 && second < line.length - 1 && line.indexOf(' ', second + 1) < 0) {
+    return [line.slice(1, first), line.slice(first + 1, second), line.slice(second + 1)]
+  }
+  return line.slice(1).split(' ').filter((w) => w !== '')
 }
 
 function partialMessage(format: LineFormat, table: string | undefined): string {

@@ -13,6 +13,9 @@ import {TARGET_EXTENSIONS} from './typed-targets.js'
 import type {Counters, IptablesDump, Match, Negatable, ParseIssue, Rule, Target} from './types.js'
 
 const VERDICTS = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE'])
+const GOTO = 1
+const HAS_OPTIONS = 2
+const MAY_HAVE_COMMENT = 4
 
 export class LazyRule implements Rule {
   index = 0
@@ -22,7 +25,10 @@ export class LazyRule implements Rule {
   // the plain parts of a Rule until decoded.
   readonly #from: number
   readonly #issues: ParseIssue[]
-  readonly #scan: RuleScan
+  // What the scan found, kept until decoded (the scan object itself is reused).
+  readonly #targetName: string | undefined
+  readonly #targetFlags: number
+  readonly #comment: string | undefined
   #decoded: Rule | undefined
 
   constructor(
@@ -39,7 +45,9 @@ export class LazyRule implements Rule {
     if (scan.insertAt !== undefined) this.insertAt = scan.insertAt
     if (counters) this.counters = counters
     this.#from = from
-    this.#scan = scan
+    this.#targetName = scan.targetName
+    this.#targetFlags = (scan.targetGoto ? GOTO : 0) | (scan.targetHasOptions ? HAS_OPTIONS : 0) | (scan.mayHaveComment ? MAY_HAVE_COMMENT : 0)
+    this.#comment = scan.comment
     this.#issues = issues
   }
 
@@ -78,8 +86,8 @@ export class LazyRule implements Rule {
 
   get comment(): string | undefined {
     if (this.#decoded) return this.#decoded.comment
-    if (!this.#scan.mayHaveComment) return undefined
-    return this.#scan.comment ?? this.decode().comment
+    if (!(this.#targetFlags & MAY_HAVE_COMMENT)) return undefined
+    return this.#comment ?? this.decode().comment
   }
 
   get protocol(): Negatable<string> | undefined {
@@ -96,11 +104,11 @@ export class LazyRule implements Rule {
 
   /** The -j/-g name, without decoding. */
   get targetName(): string | undefined {
-    return this.#decoded ? this.#decoded.target?.name : this.#scan.targetName
+    return this.#decoded ? this.#decoded.target?.name : this.#targetName
   }
 
   get targetGoto(): boolean {
-    return this.#decoded ? this.#decoded.target?.goto === true : this.#scan.targetGoto
+    return this.#decoded ? this.#decoded.target?.goto === true : (this.#targetFlags & GOTO) !== 0
   }
 
   /**
@@ -111,7 +119,7 @@ export class LazyRule implements Rule {
     const name = this.targetName
     if (name === undefined || VERDICTS.has(name)) return false
     if (this.#decoded) return this.#decoded.target?.typed?.kind === 'jump'
-    return !TARGET_EXTENSIONS.has(name) && !this.#scan.targetHasOptions
+    return !TARGET_EXTENSIONS.has(name) && !(this.#targetFlags & HAS_OPTIONS)
   }
 
   toJSON(): Rule {

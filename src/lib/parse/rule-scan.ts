@@ -79,14 +79,76 @@ function wordIs(line: string, k: number, word: string): boolean {
   return quoting[k] === 0 && ends[k] - starts[k] === word.length && line.startsWith(word, starts[k])
 }
 
-/** Same rule as iptables-rule.ts `isFlag`: `-x` or `--x`, unquoted. */
-function isFlag(line: string, k: number): boolean {
-  if (quoting[k] !== 0 || ends[k] - starts[k] < 2 || line.charCodeAt(starts[k]) !== 45) return false
-  const c = line.charCodeAt(starts[k] + 1)
-  return c === 45 || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
+function isBang(line: string, k: number): boolean {
+  return quoting[k] === 0 && ends[k] - starts[k] === 1 && line.charCodeAt(starts[k]) === 33
 }
 
-const isBang = (line: string, k: number) => wordIs(line, k, '!')
+/** What a word is to the rule walk, told apart with a few character tests (this runs per word). */
+const enum Word {
+  NotFlag,
+  Source,
+  Destination,
+  ValueBuiltin, // -p -i -o
+  Fragment,
+  Module,
+  Jump,
+  Goto,
+  Option,
+}
+
+const LONG_FLAGS = new Map<number, [string, Word][]>([
+  [5, [['--src', Word.Source], ['--dst', Word.Destination]]],
+  [6, [['--jump', Word.Jump], ['--goto', Word.Goto]]],
+  [7, [['--match', Word.Module]]],
+  [8, [['--source', Word.Source]]],
+  [10, [['--protocol', Word.ValueBuiltin], ['--fragment', Word.Fragment]]],
+  [13, [['--destination', Word.Destination]]],
+  [14, [['--in-interface', Word.ValueBuiltin]]],
+  [15, [['--out-interface', Word.ValueBuiltin]]],
+])
+
+const SHORT_FLAGS = new Map<number, Word>([
+  [115, Word.Source], [100, Word.Destination], [112, Word.ValueBuiltin], [105, Word.ValueBuiltin], [111, Word.ValueBuiltin],
+  [102, Word.Fragment], [109, Word.Module], [106, Word.Jump], [103, Word.Goto],
+])
+
+/** Flags as iptables-rule.ts `isFlag` sees them (`-x`, `--x`, unquoted), then which one. */
+function wordKind(line: string, k: number): Word {
+  const start = starts[k]
+  const length = ends[k] - start
+  if (quoting[k] !== 0 || length < 2 || line.charCodeAt(start) !== 45) return Word.NotFlag
+  const c = line.charCodeAt(start + 1)
+  if (c !== 45 && !((c >= 65 && c <= 90) || (c >= 97 && c <= 122))) return Word.NotFlag
+  if (length === 2) return SHORT_FLAGS.get(c) ?? Word.Option
+  if (c !== 45) return Word.Option
+  const candidates = LONG_FLAGS.get(length)
+  if (candidates) for (const [flag, kind] of candidates) if (line.startsWith(flag, start)) return kind
+  return Word.Option
+}
+
+function isFlag(line: string, k: number): boolean {
+  return wordKind(line, k) !== Word.NotFlag
+}
+
+/**
+ * Chain and target names repeat from one line to the next (a chain's rules are contiguous;
+ * DNAT, KUBE-MARK-MASQ): the same string object is returned for a repeat, which saves a copy
+ * and lets later Map lookups and comparisons hit the fast identical-string path.
+ */
+const recentWords: string[] = new Array<string>(256).fill('')
+
+function knownWord(line: string, k: number): string | undefined {
+  if (quoting[k] !== 0) return undefined
+  const start = starts[k]
+  const length = ends[k] - start
+  if (length === 0) return undefined
+  const slot = (length * 31 + line.charCodeAt(ends[k] - 1) * 7 + line.charCodeAt(ends[k] - 2 < start ? start : ends[k] - 2)) & 255
+  const known = recentWords[slot]
+  if (known.length === length && line.startsWith(known, start)) return known
+  const word = line.slice(start, ends[k])
+  recentWords[slot] = word
+  return word
+}
 
 /** The word's value, or undefined when it needs unescaping (the caller falls back). */
 function simpleText(line: string, k: number): string | undefined {
@@ -95,28 +157,27 @@ function simpleText(line: string, k: number): string | undefined {
   return undefined
 }
 
-const SOURCE_FLAGS = ['-s', '--source', '--src']
-const DESTINATION_FLAGS = ['-d', '--destination', '--dst']
-const VALUE_BUILTINS = ['-p', '--protocol', '-i', '--in-interface', '-o', '--out-interface']
-
-function isOneOf(line: string, k: number, words: string[]): boolean {
-  for (const w of words) if (wordIs(line, k, w)) return true
-  return false
-}
-
-/** Scans one rule line from `from` (the -A/-I word). Returns undefined for lines it cannot handle. */
+/**
+ * Scans one rule line from `from` (the -A/-I word) into `scratch`, which is reused: copy what
+ * you keep. Returns undefined for lines it cannot handle (more than MAX_WORDS words).
+ */
 export function scanRuleLine(line: string, from: number): RuleScan | undefined {
   const {count, unterminatedQuoteAt} = splitWords(line, from)
   if (count < 0) return undefined
-  const op = wordIs(line, 0, '-I') || wordIs(line, 0, '--insert') ? '-I' : '-A'
-  const scan: RuleScan = {op, chain: undefined, targetGoto: false, targetHasOptions: false, mayHaveComment: false, ipv6: false, unterminatedQuoteAt}
+  const scan = scratch
+  scan.op = wordIs(line, 0, '-I') || wordIs(line, 0, '--insert') ? '-I' : '-A'
+  scan.chain = scan.insertAt = scan.targetName = scan.comment = undefined
+  scan.targetGoto = scan.targetHasOptions = scan.mayHaveComment = scan.ipv6 = false
+  scan.unterminatedQuoteAt = unterminatedQuoteAt
   if (count < 2 || isFlag(line, 1)) return scan
-  scan.chain = simpleText(line, 1) ?? wordText(line, from, 1)
+  scan.chain = knownWord(line, 1) ?? simpleText(line, 1) ?? wordText(line, from, 1)
   let k = 2
-  if (op === '-I' && k < count && quoting[k] === 0 && /^[0-9]+$/.test(line.slice(starts[k], ends[k]))) scan.insertAt = Number(line.slice(starts[k], ends[k++]))
-  new FactWalk(line, from, count, scan).run(k)
+  if (scan.op === '-I' && k < count && quoting[k] === 0 && /^[0-9]+$/.test(line.slice(starts[k], ends[k]))) scan.insertAt = Number(line.slice(starts[k], ends[k++]))
+  walk.run(line, from, count, k)
   return scan
 }
+
+const scratch: RuleScan = {op: '-A', chain: undefined, targetGoto: false, targetHasOptions: false, mayHaveComment: false, ipv6: false, unterminatedQuoteAt: -1}
 
 /** The unescaped text of word k, through the full tokenizer (rare: quoted chain or target names). */
 function wordText(line: string, from: number, k: number): string {
@@ -133,58 +194,66 @@ class FactWalk {
   private commentKnown = true
   private sawSource = false
   private sawDestination = false
+  private line = ''
+  private from = 0
+  private count = 0
 
-  constructor(
-    private readonly line: string,
-    private readonly from: number,
-    private readonly count: number,
-    private readonly scan: RuleScan,
-  ) {}
-
-  run(first: number): void {
-    const line = this.line
+  run(line: string, from: number, count: number, first: number): void {
+    this.line = line
+    this.from = from
+    this.count = count
+    this.negated = this.sawSource = this.sawDestination = false
+    this.commentKnown = true
+    this.owner = 'none'
     let k = first
-    while (k < this.count) {
-      if (isBang(line, k)) {
-        this.negated = true
-        k++
-      } else if (isFlag(line, k)) {
+    while (k < count) {
+      const kind = wordKind(line, k)
+      if (kind !== Word.NotFlag) {
         const negated = this.negated
         this.negated = false
-        k = this.flag(k, negated)
-      } else k++
+        k = this.flag(k, kind, negated)
+      } else {
+        if (isBang(line, k)) this.negated = true
+        k++
+      }
     }
     if (!this.commentKnown) {
-      this.scan.comment = undefined
-      this.scan.mayHaveComment = true
+      scratch.comment = undefined
+      scratch.mayHaveComment = true
     }
   }
 
-  private flag(k: number, negated: boolean): number {
-    const line = this.line
-    if (isOneOf(line, k, SOURCE_FLAGS)) return this.builtin(k, negated, 's')
-    if (isOneOf(line, k, DESTINATION_FLAGS)) return this.builtin(k, negated, 'd')
-    if (isOneOf(line, k, VALUE_BUILTINS)) return this.builtin(k, negated, '')
-    if (wordIs(line, k, '-f') || wordIs(line, k, '--fragment')) {
-      this.owner = 'none'
-      return k + 1
+  private flag(k: number, kind: Word, negated: boolean): number {
+    switch (kind) {
+      case Word.Source:
+      case Word.Destination:
+      case Word.ValueBuiltin:
+        return this.builtin(k, negated, kind)
+      case Word.Fragment:
+        this.owner = 'none'
+        return k + 1
+      case Word.Module:
+        return this.module(k)
+      case Word.Jump:
+      case Word.Goto:
+        return this.target(k, kind === Word.Goto)
+      default:
+        return this.option(k, negated)
     }
-    if (wordIs(line, k, '-m') || wordIs(line, k, '--match')) return this.module(k)
-    if (wordIs(line, k, '-j') || wordIs(line, k, '-g') || wordIs(line, k, '--jump') || wordIs(line, k, '--goto')) return this.target(k)
-    return this.option(k, negated)
   }
 
   /** A builtin criterion; one with no value is an error that adds no match and keeps the owner. */
-  private builtin(k: number, negated: boolean, address: 's' | 'd' | ''): number {
+  private builtin(k: number, negated: boolean, kind: Word): number {
     let next = k + 1
     if (next < this.count && isBang(this.line, next) && !negated) next++
     if (next >= this.count || isFlag(this.line, next)) return next
-    if ((address === 's' && !this.sawSource) || (address === 'd' && !this.sawDestination)) {
+    if ((kind === Word.Source && !this.sawSource) || (kind === Word.Destination && !this.sawDestination)) {
       // ':' is ':' whether quoted or escaped, so the raw word tells as well as the unquoted one
-      if (this.line.slice(starts[next], ends[next]).includes(':')) this.scan.ipv6 = true
+      const at = this.line.indexOf(':', starts[next])
+      if (at >= 0 && at < ends[next]) scratch.ipv6 = true
     }
-    if (address === 's') this.sawSource = true
-    if (address === 'd') this.sawDestination = true
+    if (kind === Word.Source) this.sawSource = true
+    if (kind === Word.Destination) this.sawDestination = true
     this.owner = 'none'
     return next + 1
   }
@@ -195,20 +264,20 @@ class FactWalk {
     this.owner = 'match'
     if (quoting[k + 1] !== 0) this.commentKnown = false
     else if (wordIs(line, k + 1, 'comment')) {
-      if (!this.scan.mayHaveComment) this.scan.comment = quickComment(line, k + 2, this.count)
-      this.scan.mayHaveComment = true
+      if (!scratch.mayHaveComment) scratch.comment = quickComment(line, k + 2, this.count)
+      scratch.mayHaveComment = true
     }
     return k + 2
   }
 
-  private target(k: number): number {
+  private target(k: number, goto: boolean): number {
     const line = this.line
     if (k + 1 >= this.count || isFlag(line, k + 1)) return k + 1
-    const name = simpleText(line, k + 1) ?? wordText(line, this.from, k + 1)
+    const name = knownWord(line, k + 1) ?? simpleText(line, k + 1) ?? wordText(line, this.from, k + 1)
     if (name === '') return k + 1
-    this.scan.targetName = name
-    this.scan.targetGoto = wordIs(line, k, '-g') || wordIs(line, k, '--goto')
-    this.scan.targetHasOptions = false
+    scratch.targetName = name
+    scratch.targetGoto = goto
+    scratch.targetHasOptions = false
     this.owner = 'target'
     return k + 2
   }
@@ -220,7 +289,7 @@ class FactWalk {
     if (!negated && first + 1 < this.count && isBang(line, first) && !isFlag(line, first + 1)) first++
     let next = first
     while (next < this.count && !isFlag(line, next) && !isBang(line, next)) next++
-    if (this.owner === 'target') this.scan.targetHasOptions = true
+    if (this.owner === 'target') scratch.targetHasOptions = true
     else if (this.owner === 'none') {
       // An implicit match: it continues the last -m module, which may be `comment`.
       this.owner = 'match'
@@ -229,6 +298,8 @@ class FactWalk {
     return next
   }
 }
+
+const walk = new FactWalk()
 
 /** `--comment X` right after `-m comment`: X, when plain; undefined otherwise. */
 function quickComment(line: string, k: number, count: number): string | undefined {
