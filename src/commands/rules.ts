@@ -1,6 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {KpxCommand} from '../lib/command-base.js'
+import {InputError, NotFoundError} from '../lib/errors.js'
+import {closeNames} from '../lib/suggest.js'
 import {clusterFlags, colorFlag, liveNodeFlags, nodeFlag, sourceFlags} from '../lib/flags.js'
 import {printIptablesSave} from '../lib/parse/index.js'
 import type {IptablesDump} from '../lib/parse/types.js'
@@ -8,10 +10,11 @@ import {makeChalk} from '../lib/render/colors.js'
 import {renderRules} from '../lib/render/rules.js'
 import {captureLive} from '../lib/source/live.js'
 import {loadSnapshot, selectNodes} from '../lib/source/load.js'
-import {assertNoErrors, parseNodeRules} from '../lib/source/parse-node.js'
+import {assertNoErrors, parseNodeRules, parseNodeRules6} from '../lib/source/parse-node.js'
 
 export interface RulesResult {
-  nodes: {name: string; origin: string; iptables: IptablesDump}[]
+  /** `iptables` (IPv4) and/or `ip6tables` (IPv6): whichever the node has. */
+  nodes: {name: string; origin: string; origin6?: string; iptables?: IptablesDump; ip6tables?: IptablesDump}[]
 }
 
 export default class Rules extends KpxCommand {
@@ -40,16 +43,33 @@ Every problem is reported as FILE:LINE:COLUMN: message; errors exit with code 4.
     const snapshot = selectNodes(await loadSnapshot({snapshot: flags.snapshot, rules: flags.rules, nodeIps: flags['node-ip'], live: () => captureLive(flags, this)}), flags.node)
     const nodes = snapshot.nodes.map((node) => ({
       name: node.name,
-      origin: node.iptables?.origin ?? node.name,
-      iptables: parseNodeRules(node, {table: flags.table, strict: false}),
+      origin: node.iptables?.origin ?? node.ip6tables?.origin ?? node.name,
+      ...(node.ip6tables ? {origin6: node.ip6tables.origin} : {}),
+      ...(node.iptables ? {iptables: parseNodeRules(node, {table: flags.table, strict: false})} : {}),
+      ...(node.ip6tables ? {ip6tables: parseNodeRules6(node, {table: flags.table, strict: false})} : {}),
     }))
+    const dumps = nodes.flatMap((n) => [
+      ...(n.iptables ? [{name: n.name, origin: n.origin, dump: n.iptables}] : []),
+      ...(n.ip6tables ? [{name: `${n.name} (IPv6)`, origin: n.origin6 ?? n.origin, dump: n.ip6tables}] : []),
+    ])
+    if (dumps.length === 0) throw new InputError(`no rules in ${snapshot.origin}`, ['a snapshot node needs nodes/NODE/iptables-save.txt or ip6tables-save.txt'], 'no-rules')
+    if (flags.chain) assertChainsExist(dumps.map((d) => d.dump), flags.chain)
     if (flags.normalize) {
-      for (const n of nodes) this.log(printIptablesSave(n.iptables).replace(/\n$/, ''))
+      for (const d of dumps) this.log(printIptablesSave(d.dump).replace(/\n$/, ''))
     } else {
-      this.log(renderRules(nodes.map((n) => ({...n, dump: n.iptables})), {chalk: makeChalk({flag: flags.color}), chains: flags.chain}).replace(/\n$/, ''))
+      this.log(renderRules(dumps, {chalk: makeChalk({flag: flags.color}), chains: flags.chain}).replace(/\n$/, ''))
     }
     // Shown everything first; now fail with the documented code if any input was unparsable.
-    for (const n of nodes) assertNoErrors(n.origin, n.iptables.issues)
+    for (const d of dumps) assertNoErrors(d.origin, d.dump.issues)
     return {nodes}
   }
+}
+
+/** `--chain NAME` must name a chain somewhere in the input: else "not found" with suggestions. */
+function assertChainsExist(dumps: IptablesDump[], wanted: string[]): void {
+  const known = new Set(dumps.flatMap((d) => d.tables.flatMap((t) => t.chains.map((c) => c.name))))
+  const missing = wanted.filter((c) => !known.has(c))
+  if (missing.length === 0) return
+  const close = missing.flatMap((c) => closeNames(c, [...known]))
+  throw new NotFoundError(`no chain ${missing.join(', ')} in the rules`, close.map((c) => `--chain ${c}`), 'chain-not-found')
 }

@@ -5,7 +5,7 @@ import {makeChalk} from '../lib/render/colors.js'
 import {renderServices, type NodeServices} from '../lib/render/services.js'
 import {captureLive} from '../lib/source/live.js'
 import {loadSnapshot, selectNodes} from '../lib/source/load.js'
-import {parseNodeRules} from '../lib/source/parse-node.js'
+import {assertNoLateErrors, parseNodeRules, parseNodeRules6} from '../lib/source/parse-node.js'
 import {listServicePorts} from '../lib/trace/index.js'
 
 export type ServicesResult = NodeServices[]
@@ -24,10 +24,14 @@ Service names come from rule comments and, where comments are missing (kube-prox
   async run(): Promise<ServicesResult> {
     const {flags} = await this.parse(Services)
     const snapshot = selectNodes(await loadSnapshot({snapshot: flags.snapshot, rules: flags.rules, nodeIps: flags['node-ip'], live: () => captureLive(flags, this)}), flags.node)
+    // Dual-stack nodes implement each Service port once per family: list both.
     const result = snapshot.nodes.map((node) => {
-      const model = buildProxyModel(parseNodeRules(node, {table: flags.table}), {services: snapshot.cluster?.services})
-      return {node: node.name, services: listServicePorts(model, snapshot)}
+      const dumps = [node.iptables ? parseNodeRules(node, {table: flags.table}) : undefined, parseNodeRules6(node, {table: flags.table})]
+      const services = dumps.flatMap((dump) => (dump ? listServicePorts(buildProxyModel(dump, {services: snapshot.cluster?.services}), snapshot) : []))
+      return {node: node.name, services}
     })
+    // Rules are decoded lazily: errors in the ones the model read surface now, as exit 4.
+    assertNoLateErrors(snapshot.nodes)
     this.log(renderServices(result, {chalk: makeChalk({flag: flags.color})}).replace(/\n$/, ''))
     return result
   }

@@ -24,7 +24,7 @@ describe('kpx rules', () => {
 
   it('--json returns the parsed model as the result', async () => {
     const {result} = await runCommand<RulesResult>(['rules', '--snapshot', 'examples/nginx', '--json'])
-    const nat = result!.nodes[0].iptables.tables.find((t) => t.name === 'nat')!
+    const nat = result!.nodes[0].iptables!.tables.find((t) => t.name === 'nat')!
     const svc = nat.chains.find((c) => c.name === 'KUBE-SVC-I64SNEMOLCWHJHS3')!
     expect(svc.rules.map((r) => r.target?.name)).to.deep.equal(['KUBE-SEP-MMWJ6M2J72TU3J64', 'KUBE-SEP-GRLEVIWNO4P37GSQ', 'KUBE-SEP-74XRUOWV76LDS3ID'])
   })
@@ -68,5 +68,26 @@ describe('kpx rules', () => {
   it('exits 2 on a bad --node-ip', async () => {
     const {error} = await runCommand(['rules', '--rules', 'x', '--node-ip', '1.2.3'])
     expect(error?.oclif?.exit).to.equal(2)
+  })
+})
+
+describe('kpx rules and services on IPv6 input', () => {
+  it('reads an ip6tables-save file as the IPv6 rules of the node', async () => {
+    const {result, error} = await runCommand<RulesResult>(['rules', '--rules', 'test/fixtures/iptables/ip6-nft-counters.save', '--json'])
+    expect(error).to.equal(undefined)
+    expect(result!.nodes[0].iptables).to.equal(undefined)
+    expect(result!.nodes[0].ip6tables?.family).to.equal(6)
+  })
+
+  it('lists IPv6 Service ports with bracketed endpoints', async () => {
+    const {stdout, error} = await runCommand(['services', '--rules', 'test/fixtures/iptables/ip6-nft-counters.save', '--no-color'])
+    expect(error).to.equal(undefined)
+    expect(stdout).to.match(/\[fd00:172:30::41\]:80\/tcp .*\[fd00:10:180::1\]:80 50\.00%/)
+  })
+
+  it('an unknown --chain is "not found" (exit 5) with a suggestion', async () => {
+    const {error, stderr} = await runCommand(['rules', '--snapshot', 'examples/ghost', '--chain', 'KUBE-SVC-4XJR4EADNBDQKTKZ'])
+    expect(error?.oclif?.exit).to.equal(5)
+    expect(stderr).to.contain('try: --chain KUBE-SVC-4XJR4EADNBDQKTKS')
   })
 })

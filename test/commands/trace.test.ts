@@ -73,7 +73,7 @@ describe('kpx trace', () => {
 
   const errors = [
     {args: ['svc/nope', '--snapshot', 'examples/ghost'], exit: 5, text: 'default/nope'},
-    {args: ['svc/ghost', '--snapshot', 'examples/ghost', '--node', 'k8s-9'], exit: 2, text: 'k8s-9'},
+    {args: ['svc/ghost', '--snapshot', 'examples/ghost', '--node', 'k8s-9'], exit: 5, text: 'k8s-9'},
     {args: ['10.1.2.3.4:80', '--snapshot', 'examples/ghost'], exit: 2, text: 'not an IP address'},
     {args: ['10.1.2.3:99999', '--snapshot', 'examples/ghost'], exit: 2, text: 'out of range'},
     {args: ['svc/ghost', '--snapshot', 'examples/does-not-exist'], exit: 4, text: 'does-not-exist'},

@@ -45,11 +45,22 @@ const KIND_LABELS: [ChainKind, string][] = [
   ['kube-other', 'other KUBE-*'],
 ]
 
+/** The summary of every node; with `chains`, only those chains' rules (what the user asked for). */
 export function renderRules(nodes: RulesNode[], {chalk, chains = []}: RulesRenderOptions): string {
-  return nodes.map((node) => renderNode(node, chalk, chains)).join('\n\n') + '\n'
+  if (chains.length > 0) return renderChosenChains(nodes, chalk, chains)
+  return nodes.map((node) => renderNode(node, chalk)).join('\n\n') + '\n'
 }
 
-function renderNode({name, origin, dump}: RulesNode, chalk: ChalkInstance, chains: string[]): string {
+function renderChosenChains(nodes: RulesNode[], chalk: ChalkInstance, chains: string[]): string {
+  const parts = nodes.flatMap(({name, dump}) =>
+    dump.tables.flatMap((table) =>
+      table.chains.filter((c) => chains.includes(c.name)).map((c) => chalk.bold(`node ${name}`) + chalk.dim(`  table ${table.name}`) + '\n' + renderChainRules(c, chalk)),
+    ),
+  )
+  return parts.join('\n\n') + '\n'
+}
+
+function renderNode({name, origin, dump}: RulesNode, chalk: ChalkInstance): string {
   const ruleCount = dump.tables.reduce((n, t) => n + t.chains.reduce((m, c) => m + c.rules.length, 0), 0)
   const gen = dump.generator ? `, ${dump.generator.version}${dump.generator.backend ? ` (${dump.generator.backend})` : ''}` : ''
   const lines = [
@@ -68,7 +79,6 @@ function renderNode({name, origin, dump}: RulesNode, chalk: ChalkInstance, chain
     const hidden = table.chains.length - rows.length
     lines.push(indent(renderTable(rows, {head: ['CHAIN', 'POLICY', 'RULES', 'KIND'], alignRight: [2]}), 4))
     if (hidden > 0) lines.push(chalk.dim(`    (${hidden} per-service chains counted above; --chain NAME prints one)`))
-    for (const chain of table.chains.filter((c) => chains.includes(c.name))) lines.push('', renderChainRules(chain, chalk))
   }
   const notes = dump.issues.map((i) => {
     const text = formatIssue(origin, i)
@@ -79,9 +89,9 @@ function renderNode({name, origin, dump}: RulesNode, chalk: ChalkInstance, chain
 }
 
 function renderChainRules(chain: Chain, chalk: ChalkInstance): string {
-  const head = chalk.bold(`    chain ${chain.name}`) + (chain.policy ? chalk.dim(` (policy ${chain.policy})`) : '')
-  if (chain.rules.length === 0) return head + chalk.dim('\n      (no rules)')
-  return [head, ...chain.rules.map((r) => `      ${String(r.index).padStart(3)}  ${chalk.dim(`line ${r.line}`)}  ${printRule(r)}`)].join('\n')
+  const head = chalk.bold(`  chain ${chain.name}`) + (chain.policy ? chalk.dim(` (policy ${chain.policy})`) : '')
+  if (chain.rules.length === 0) return head + chalk.dim('\n    (no rules)')
+  return [head, ...chain.rules.map((r) => `    ${String(r.index).padStart(3)}  ${chalk.dim(`line ${r.line}`)}  ${printRule(r)}`)].join('\n')
 }
 
 function kubeProxySummary(chains: Chain[]): string {

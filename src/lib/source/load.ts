@@ -4,6 +4,7 @@
  */
 import {UsageError} from '../errors.js'
 import {readRulesFile, readSnapshot} from '../snapshot/read.js'
+import {selectNodes as pickNodes} from '../snapshot/select.js'
 import type {Snapshot} from '../snapshot/types.js'
 
 export interface SourceOptions {
@@ -26,13 +27,7 @@ export async function loadSnapshot(opts: SourceOptions): Promise<Snapshot> {
   ])
 }
 
-/** Keep only the nodes asked for; an unknown name is a usage error that lists the known ones. */
+/** Keep only the nodes asked for; an unknown name is "not found" (exit 5) with suggestions. */
 export function selectNodes(snapshot: Snapshot, names: string[] | undefined): Snapshot {
-  if (!names || names.length === 0) return snapshot
-  const known = new Set(snapshot.nodes.map((n) => n.name))
-  const unknown = names.filter((n) => !known.has(n))
-  if (unknown.length > 0) {
-    throw new UsageError(`unknown node ${unknown.join(', ')} in ${snapshot.origin}`, [`one of: ${[...known].join(', ')}`], 'unknown-node')
-  }
-  return {...snapshot, nodes: snapshot.nodes.filter((n) => names.includes(n.name))}
+  return {...snapshot, nodes: pickNodes(snapshot, names)}
 }

@@ -11,7 +11,8 @@ import {canonicalIp, type ClusterIndex, indexCluster} from '../snapshot/cluster-
 import type {Endpoint, NodeCapture, Snapshot} from '../snapshot/types.js'
 import {splitHostPort} from '../net/match.js'
 import {evaluatePacket} from './iptables.js'
-import {closeNames, familyOf, resolveTarget, type TargetOptions} from './target.js'
+import {selectNodes} from '../snapshot/select.js'
+import {familyOf, resolveTarget, type TargetOptions} from './target.js'
 import type {PodRef, TraceOutcome, TraceResult, TraceServiceInfo} from './types.js'
 
 export type * from './types.js'
@@ -28,12 +29,6 @@ export interface TraceSnapshotOptions extends TargetOptions {
   ipsets?: Record<string, string[]>
 }
 
-function selectNodes(snapshot: Snapshot, wanted: string | undefined): NodeCapture[] {
-  if (!wanted) return snapshot.nodes
-  const node = snapshot.nodes.find((n) => n.name === wanted)
-  if (!node) throw new NotFoundError(`node ${wanted} is not in the snapshot`, closeNames(wanted, snapshot.nodes.map((n) => n.name)).map((n) => `--node ${n}`), 'node-not-found')
-  return [node]
-}
 
 /** Which rules to read: IPv6 for an IPv6 address or a Service whose primary family is IPv6. */
 function targetFamily(opts: TraceSnapshotOptions, cluster: ClusterIndex | null): 4 | 6 {
@@ -113,7 +108,7 @@ function traceNode(snapshot: Snapshot, node: NodeCapture, cluster: ClusterIndex 
 /** Traces the target on each node of the snapshot (or only `opts.node`). */
 export function traceSnapshot(snapshot: Snapshot, opts: TraceSnapshotOptions): TraceResult[] {
   const cluster = snapshot.cluster ? indexCluster(snapshot.cluster) : null
-  return selectNodes(snapshot, opts.node).map((node) => traceNode(snapshot, node, cluster, opts))
+  return selectNodes(snapshot, opts.node ? [opts.node] : undefined).map((node) => traceNode(snapshot, node, cluster, opts))
 }
 
 export interface ServicePortRow {

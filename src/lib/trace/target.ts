@@ -4,6 +4,7 @@
  * from the rules' comments (the kube-proxy model).
  */
 import {NotFoundError, UsageError} from '../errors.js'
+import {closeNames} from '../suggest.js'
 import type {ProxyModel, ServicePortModel} from '../kube-proxy/types.js'
 import {canonicalIp, type ClusterIndex} from '../snapshot/cluster-index.js'
 import type {NodeCapture, Service, ServicePort, Snapshot} from '../snapshot/types.js'
@@ -37,30 +38,6 @@ export const EXTERNAL_SOURCE = {4: '203.0.113.10', 6: '2001:db8:ffff::10'} as co
 
 export function familyOf(ip: string): 4 | 6 {
   return ip.includes(':') ? 6 : 4
-}
-
-/** Levenshtein distance, for "did you mean" suggestions. */
-function distance(a: string, b: string): number {
-  const row = Array.from({length: b.length + 1}, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const next = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
-      prev = row[j]
-      row[j] = next
-    }
-  }
-  return row[b.length]
-}
-
-export function closeNames(wanted: string, names: string[], limit = 3): string[] {
-  return [...new Set(names)]
-    .map((name) => ({name, d: name.includes(wanted) || wanted.includes(name) ? 0 : distance(wanted, name)}))
-    .filter((x) => x.d <= Math.max(2, Math.floor(wanted.length / 3)))
-    .sort((a, b) => a.d - b.d || a.name.localeCompare(b.name))
-    .slice(0, limit)
-    .map((x) => x.name)
 }
 
 /** The node's address of a family: first InternalIP, else the first non-loopback local address. */
