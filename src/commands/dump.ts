@@ -40,7 +40,7 @@ A node that cannot be read is recorded with its error in meta.json; the others a
 
   async run(): Promise<DumpResult> {
     const {flags} = await this.parse(Dump)
-    const capture = await captureLiveResult(flags, this, {keepFailedNodes: true})
+    const capture = await captureLiveResult(flags, this, {keepFailedNodes: true, keepText: true})
     await writeSnapshot(capture.snapshot, flags.output, {force: flags.force})
     const result: DumpResult = {dir: flags.output, nodes: capture.snapshot.nodes.map((n) => dumpedNode(n))}
     this.log(renderDumpSummary(result))

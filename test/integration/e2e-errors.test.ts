@@ -112,8 +112,8 @@ describe('e2e: kpx rbac output is manifests kubectl accepts', function () {
       try {
         const r = await kubectl(['--server', discovery.url, 'create', '--dry-run=client', '--validate=false', '-f', '-', '-o', 'json'], rbac.stdout)
         expect(r.code, r.stderr).to.equal(0)
-        const parsed = JSON.parse(r.stdout) as {items?: {kind: string; metadata: {name: string}; subjects?: unknown[]}[]}
-        const items = parsed.items ?? [parsed as {kind: string; metadata: {name: string}}]
+        // kubectl prints one pretty-printed object per document, back to back.
+        const items = r.stdout.split(/(?<=^\})\n(?=\{)/m).map((doc) => JSON.parse(doc) as {kind: string; metadata: {name: string}; subjects?: unknown[]})
         expect(items.map((i) => `${i.kind}/${i.metadata.name}`).sort()).to.deep.equal(want.objects)
         for (const binding of items.filter((i) => i.kind.endsWith('Binding'))) {
           expect(binding.subjects).to.deep.equal([{kind: 'ServiceAccount', name: 'kpx', namespace: 'ci'}])

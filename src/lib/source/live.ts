@@ -10,7 +10,7 @@
  */
 import {captureSnapshot, Cluster, CleanupRegistry, installSignalCleanup, type CaptureFailure, type CaptureResult, type Signal} from '../cluster/index.js'
 import {ClusterAccessError, ExitCode} from '../errors.js'
-import type {Snapshot} from '../snapshot/types.js'
+import type {NodeCapture, Snapshot} from '../snapshot/types.js'
 import {parseNodeRules, parseNodeRules6} from './parse-node.js'
 
 /** The cluster flags (src/lib/flags.ts `clusterFlags`) plus node selection, as oclif parses them. */
@@ -40,6 +40,11 @@ export interface LiveOptions {
   defaultAllNodes?: boolean
   /** Keep failed nodes (with meta.error) in the snapshot: `kpx dump` records them. */
   keepFailedNodes?: boolean
+  /**
+   * Keep each node's rules text after it is parsed (`kpx dump` writes it). Otherwise the text
+   * is released as soon as the node parses, so 1000 nodes are never all held as text at once.
+   */
+  keepText?: boolean
 }
 
 export interface LiveIo {
@@ -91,7 +96,7 @@ export async function captureLiveResult(flags: LiveFlags, host: LiveHost, opts: 
       onProgress: progress.update,
       // Parse as each node arrives, while the others are still being read; a node whose rules
       // do not parse is left for the command, which reports it with file:line.
-      onNodeRules: preParse,
+      onNodeRules: (capture) => preParse(capture, opts.keepText === true),
     })
   } finally {
     progress.done()
@@ -101,13 +106,19 @@ export async function captureLiveResult(flags: LiveFlags, host: LiveHost, opts: 
   return reportFailures(result, opts, io)
 }
 
-function preParse(capture: Snapshot['nodes'][number]): void {
+function preParse(capture: NodeCapture, keepText: boolean): void {
   try {
     if (capture.iptables) parseNodeRules(capture)
     parseNodeRules6(capture)
   } catch {
     delete capture.parsed
+    return
   }
+  // Analysis reads node.parsed from here on; an empty text marks "parsed, released" (the parsed
+  // model keeps every rule's raw text, so nothing is lost).
+  if (keepText) return
+  if (capture.iptables) capture.iptables = {...capture.iptables, text: ''}
+  if (capture.ip6tables) capture.ip6tables = {...capture.ip6tables, text: ''}
 }
 
 /** All nodes failed: nothing to analyse (exit 3). Some failed: warn, exit 6 at the end. */
