@@ -1,5 +1,8 @@
 import {runCommand} from '@oclif/test'
 import {expect} from 'chai'
+import {cpSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 
 import type {TraceCommandResult} from '../../src/commands/trace.js'
 import type {TraceResult} from '../../src/lib/trace/types.js'
@@ -53,7 +56,8 @@ describe('kpx trace', () => {
     const {stdout} = await runCommand(['trace', 'svc/ghost', '--nodeport', '30966', '--snapshot', 'examples/ghost', '--node', 'k8s-1', '--no-color'])
     expect(stdout).to.match(/^node k8s-1 {2}tcp 203\.0\.113\.10 → 192\.168\.64\.35:30966/)
     expect(stdout).to.contain('KUBE-NODEPORTS #1')
-    expect(stdout).to.match(/├─ PREROUTING nat KUBE-SVC-4XJR4EADNBDQKTKS #1 \(line \d+\) {2}random p=0\.50000000000 {2}\[50\.00%\]/)
+    expect(stdout).to.match(/├─ PREROUTING nat KUBE-SVC-4XJR4EADNBDQKTKS #1 \(line \d+\) {2}random p=0\.50000000000 → KUBE-SEP-7I5NH52DVZSA3QHP {2}\[50\.00%\]/)
+    expect(stdout).to.match(/KUBE-SEP-7I5NH52DVZSA3QHP #2 \(line \d+\) {2}proto tcp → DNAT --to-destination 10\.44\.0\.3:2368\n/)
     expect(stdout).to.match(/⇒ DNAT 10\.44\.0\.3:2368 default\/ghost-\S+ on k8s-2 50\.00% masqueraded/)
     expect(stdout).to.match(/10\.44\.0\.4:2368 +50\.00% +default\/ghost-\S+ +k8s-2 +ready +yes \(KUBE-POSTROUTING #\d\)/)
     expect(stdout).not.to.contain('nodes disagree')
@@ -64,6 +68,19 @@ describe('kpx trace', () => {
     expect(stdout).to.contain('STALE')
     const stale = asArray(result)[0].outcomes.filter((o) => o.stale).map((o) => o.endpoint)
     expect([...new Set(stale)]).to.deep.equal(['10.244.1.6:8080'])
+  })
+
+  it('says so when no rule on the node translates a Service address (kube-proxy rules missing)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kpx-norules-'))
+    cpSync('examples/ghost', dir, {recursive: true})
+    const file = join(dir, 'nodes', 'k8s-1', 'iptables-save.txt')
+    const ghostChains = ['KUBE-SVC-4XJR4EADNBDQKTKS', 'KUBE-SEP-7I5NH52DVZSA3QHP', 'KUBE-SEP-PSCUKR75WU2ULAEX']
+    const kept = readFileSync(file, 'utf8').split('\n').filter((l) => !l.includes('"default/ghost') && !ghostChains.some((c) => l.includes(c)))
+    writeFileSync(file, kept.join('\n'))
+    const {stdout: broken} = await runCommand(['trace', 'svc/ghost', '--snapshot', dir, '--node', 'k8s-1', '--src', '10.32.0.9', '--no-color'])
+    expect(broken).to.match(/⇒ ACCEPT .*\nno rule on this node translates 10\.98\.141\.188:80: .*nothing answers for the Service/)
+    const {stdout: healthy} = await runCommand(['trace', 'svc/ghost', '--snapshot', dir, '--node', 'k8s-2', '--src', '10.32.0.9', '--no-color'])
+    expect(healthy).not.to.contain('nothing answers')
   })
 
   it('shows that nodes disagree when their rules differ', async () => {

@@ -22,9 +22,8 @@ export function renderCheckReport(report: CheckReport, {chalk, failOn}: {chalk: 
     })
     .filter(Boolean)
   const {error, warning, info, nodes, checksRun} = report.summary
-  const verdict = failing(report, failOn)
-    ? chalk.red.bold(`FAIL: ${error} errors, ${warning} warnings, ${info} info on ${nodes} nodes (${checksRun} checks; failing at ${failOn})`)
-    : chalk.green.bold(`OK: ${error} errors, ${warning} warnings, ${info} info on ${nodes} nodes (${checksRun} checks; failing at ${failOn})`)
+  const counts = `${plural(error, 'error')}, ${plural(warning, 'warning')}, ${info} info on ${plural(nodes, 'node')} (${plural(checksRun, 'check')}; failing at ${failOn})`
+  const verdict = failing(report, failOn) ? chalk.red.bold(`FAIL: ${counts}`) : chalk.green.bold(`OK: ${counts}`)
   return [table, ...sections, verdict].join('\n\n') + '\n'
 }
 
@@ -57,4 +56,8 @@ function painter(chalk: ChalkInstance): Record<Severity, (v: string | number) =>
     warning: (v) => (Number(v) === 0 ? String(v) : chalk.yellow(String(v))),
     info: (v) => String(v),
   }
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`
 }

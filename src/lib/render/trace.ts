@@ -3,6 +3,7 @@
  * PREROUTING/OUTPUT), so they are merged into one tree that only indents where the walk forks:
  * a straight run of rules stays flush, a statistic or an undecided match opens branches.
  */
+import {formatEndpoint as formatHostPort} from '../net/ip.js'
 import type {TraceOutcome, TraceResult, TraceStep} from '../trace/types.js'
 import type {ChalkInstance} from './colors.js'
 import {renderTable} from './table.js'
@@ -46,6 +47,9 @@ export function renderTrace(result: TraceResult, {chalk, verbose = false}: Trace
   }
   if (result.source) lines.push(chalk.dim(`source: ${result.source}`))
   lines.push('', ...renderTree(buildTree(result.outcomes), chalk, verbose, ''))
+  if (result.service && result.outcomes.every((o) => o.verdict === 'ACCEPT' && !o.endpoint)) {
+    lines.push(chalk.red.bold(`no rule on this node translates ${formatHostPort(packet.dst, packet.dport)}: the packet goes out unchanged and nothing answers for the Service (kube-proxy's rules for it are missing)`))
+  }
   lines.push('', renderOutcomeTable(result.outcomes, chalk))
   const assumptions = [...new Set(result.outcomes.flatMap((o) => o.assumptions))]
   if (assumptions.length > 0) lines.push('', chalk.bold('assumptions'), ...assumptions.map((a) => `  - ${a}`))
@@ -100,7 +104,16 @@ function renderStep(step: TraceStep, chalk: ChalkInstance, verbose: boolean, sho
   const at = step.rule === 0 ? 'policy' : `#${step.rule}`
   const p = showProbability ? chalk.cyan(`  [${formatPercent(step.probability)}]`) : ''
   const text = verbose ? chalk.dim(`  ${step.text}`) : ''
-  return `${chalk.bold(where)} ${at} ${chalk.dim(`(line ${step.line})`)}  ${step.matched}${p}${text}`
+  return `${chalk.bold(where)} ${at} ${chalk.dim(`(line ${step.line})`)}  ${step.matched}${actionOf(step)}${p}${text}`
+}
+
+/** ` → KUBE-SVC-…`, ` → DNAT --to-destination 10.44.0.3:2368`: what the rule did, from its text. */
+function actionOf(step: TraceStep): string {
+  if (step.rule === 0) return ''
+  const at = Math.max(step.text.lastIndexOf(' -j '), step.text.lastIndexOf(' -g '))
+  if (at < 0) return ''
+  const action = step.text.slice(at + 4)
+  return ` → ${step.text.startsWith(' -g ', at) ? 'goto ' : ''}${action}`
 }
 
 function renderLeaf(o: TraceOutcome, chalk: ChalkInstance): string {
@@ -180,6 +193,4 @@ export function formatPercent(p: number): string {
   return `${(p * 100).toFixed(p === 1 || p === 0 ? 0 : 2)}%`
 }
 
-function formatHostPort(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`
-}
+

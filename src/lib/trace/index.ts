@@ -11,6 +11,7 @@ import {canonicalIp, type ClusterIndex, indexCluster} from '../snapshot/cluster-
 import type {Endpoint, NodeCapture, Snapshot} from '../snapshot/types.js'
 import {splitHostPort} from '../net/match.js'
 import {evaluatePacket} from './iptables.js'
+import {formatEndpoint} from '../net/ip.js'
 import {selectNodes} from '../snapshot/select.js'
 import {familyOf, resolveTarget, type TargetOptions} from './target.js'
 import type {PodRef, TraceOutcome, TraceResult, TraceServiceInfo} from './types.js'
@@ -133,7 +134,8 @@ export interface ServicePortRow {
 /** Rows for `kpx services`: what a node's rules implement, per Service port. */
 export function listServicePorts(model: ProxyModel, snapshot?: Snapshot): ServicePortRow[] {
   const cluster = snapshot?.cluster ? indexCluster(snapshot.cluster) : null
-  const format = (ip: string, port: number | null, proto: string) => `${ip.includes(':') ? `[${ip}]` : ip}:${port ?? '?'}/${proto || '?'}`
+  // A port kpx could not read from the rules shows as "?" rather than a made-up number.
+  const format = (ip: string, port: number | null, proto: string) => `${port === null ? (ip.includes(':') ? `[${ip}]:?` : `${ip}:?`) : formatEndpoint(ip, port)}/${proto || '?'}`
   return [...model.servicePorts.values()].map((sp) => ({
     service: sp.named ? `${sp.namespace}/${sp.name}` : `(unnamed ${sp.name})`,
     portName: sp.portName,
@@ -143,7 +145,7 @@ export function listServicePorts(model: ProxyModel, snapshot?: Snapshot): Servic
     nodePorts: sp.nodePorts,
     externalIPs: sp.externalIPs,
     loadBalancerIPs: sp.loadBalancerIPs,
-    policy: {external: sp.externalTrafficPolicy, internal: sp.internalTrafficPolicy},
+    policy: policyOf(sp, cluster),
     affinitySeconds: sp.affinitySeconds,
     endpoints: [...sp.endpoints.map((e) => ({e, local: false})), ...sp.localEndpoints.map((e) => ({e, local: true}))].map(({e, local}) => {
       const enriched = cluster && e.address ? enrichOutcome({verdict: 'DNAT', endpoint: e.address, probability: e.probability, masquerade: false, masqueradeRule: null, assumptions: [], path: []}, cluster, sp) : null
@@ -155,4 +157,18 @@ export function listServicePorts(model: ProxyModel, snapshot?: Snapshot): Servic
     rejects: sp.rejectRules.length > 0,
     drops: sp.dropRules.length > 0,
   }))
+}
+
+/**
+ * The traffic policies: the Service spec says them when cluster objects are known; the rules
+ * only imply them (a node with no local endpoint for an internalTrafficPolicy=Local Service has
+ * no SVL chain, so its rules look like Cluster).
+ */
+function policyOf(sp: ServicePortModel, cluster: ClusterIndex | null): ServicePortRow['policy'] {
+  const spec = cluster?.service(sp.namespace, sp.name)?.spec
+  const exposed = spec ? spec.type === 'NodePort' || spec.type === 'LoadBalancer' || (spec.externalIPs?.length ?? 0) > 0 : sp.externalTrafficPolicy !== null
+  return {
+    external: exposed ? (spec?.externalTrafficPolicy ?? sp.externalTrafficPolicy ?? 'Cluster') : null,
+    internal: spec?.internalTrafficPolicy ?? sp.internalTrafficPolicy,
+  }
 }

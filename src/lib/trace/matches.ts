@@ -115,7 +115,8 @@ function portsMatch(m: Extract<TypedMatch, {kind: 'ports'}>, module: string | nu
     const hit = allMask.every((flag) => set.has(flag) === (comp.includes(flag) || comp.includes('ALL')))
     if (hit === m.tcpFlags.negated) return FALSE
   }
-  return {kind: 'bool', value: true, summary: `${state.proto} ${parts.join(' ')}`.trim()}
+  // `-m tcp` with no port says nothing the protocol match has not said already.
+  return {kind: 'bool', value: true, summary: parts.length > 0 ? `${state.proto} ${parts.join(' ')}` : undefined}
 }
 
 function multiportMatch(m: Extract<TypedMatch, {kind: 'multiport'}>, state: WalkState): MatchAnswer {

@@ -151,7 +151,13 @@ function podSource(cluster: ClusterIndex | null, node: NodeCapture, snapshot: Sn
   // Prefer a client that is not itself a backend (that would be hairpin traffic), on this node.
   const client = (p: (typeof pods)[number]) => !!ipOf(p) && !backends.has(canonicalIp(ipOf(p)!))
   const pod = candidates.find((p) => p.spec?.nodeName === node.name && client(p)) ?? candidates.find(client) ?? candidates.find((p) => ipOf(p))
-  if (pod) return {ip: ipOf(pod)!, why: `pod ${pod.metadata.namespace ?? 'default'}/${pod.metadata.name} (default source for a cluster IP)`}
+  if (pod) {
+    const name = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`
+    if (backends.has(canonicalIp(ipOf(pod)!))) {
+      warnings.push(`the source pod ${name} is itself a backend of the Service: its own endpoint is hairpin traffic, which kube-proxy masquerades (set --src to trace another client)`)
+    }
+    return {ip: ipOf(pod)!, why: `pod ${name} (default source: a pod${backends.size > 0 ? ' calling the Service' : ''})`}
+  }
   const cidr = (cluster?.node(node.name)?.spec?.podCIDRs ?? [cluster?.node(node.name)?.spec?.podCIDR]).find((c) => c && familyOf(c) === family)
   const base = cidr ? cidr.split('/')[0] : family === 4 ? '10.244.0.0' : 'fd00:10:244::'
   const ip = family === 4 ? base.replace(/\.\d+$/, '.2') : base.replace(/::?$/, '::2')
