@@ -8,7 +8,7 @@
  * tests can observe them; the defaults touch `process` because a CLI must, and src/lib has no
  * other owner for them.
  */
-import {captureSnapshot, Cluster, CleanupRegistry, installSignalCleanup, type CaptureFailure, type CaptureResult, type Signal} from '../cluster/index.js'
+import type {CaptureFailure, CaptureResult, Signal} from '../cluster/index.js'
 import {ClusterAccessError, ExitCode} from '../errors.js'
 import type {NodeCapture, Snapshot} from '../snapshot/types.js'
 import {parseNodeRules, parseNodeRules6} from './parse-node.js'
@@ -75,6 +75,8 @@ export async function captureLive(flags: LiveFlags, host: LiveHost, opts: LiveOp
 
 /** captureLive, also returning the failures and warnings (for `kpx dump`'s summary). */
 export async function captureLiveResult(flags: LiveFlags, host: LiveHost, opts: LiveOptions = {}, io: LiveIo = processIo()): Promise<CaptureResult> {
+  // Loaded on demand: the Kubernetes client is heavy, and offline commands never need it.
+  const {captureSnapshot, Cluster, CleanupRegistry, installSignalCleanup} = await import('../cluster/index.js')
   const client = await Cluster.connect({kubeconfig: flags.kubeconfig, context: flags.context})
   const registry = new CleanupRegistry()
   const uninstall = installSignalCleanup(registry, (signal, failures) => io.interrupted(signal, failures))
