@@ -4,9 +4,12 @@
  * in a node's chains. Built once per run from cluster.json, O(objects).
  */
 import {formatEndpoint} from '../net/ip.js'
-import type {ClusterObjects, Endpoint, EndpointSlice, Pod, Service, ServicePort} from '../snapshot/types.js'
+import type {ClusterObjects, Endpoint, EndpointSlice, Node, Pod, Service, ServicePort} from '../snapshot/types.js'
 import {canonicalEndpoint} from './rules-view.js'
 import {buildHashIndex} from './service-names.js'
+import {filterByTopology, serviceRequestsTopology, ZONE_LABEL, type NodePlace} from './topology.js'
+
+export type {NodePlace} from './topology.js'
 
 export interface ExpectedEndpoint {
   /** `ip:port`, canonical (`[fd00::1]:80` for IPv6). */
@@ -18,6 +21,9 @@ export interface ExpectedEndpoint {
   nodeName?: string
   /** `namespace/name` of the pod behind it, from the slice's targetRef. */
   pod?: string
+  /** EndpointSlice hints.forZones / hints.forNodes names (empty when the slice has none). */
+  zoneHints: string[]
+  nodeHints: string[]
 }
 
 export interface ExpectedServicePort {
@@ -32,6 +38,10 @@ export interface ExpectedServicePort {
   byAddress: Map<string, ExpectedEndpoint>
   externalTrafficPolicyLocal: boolean
   internalTrafficPolicyLocal: boolean
+  /** The Service asks for topology-aware routing (annotation or spec.trafficDistribution). */
+  topologyRequested: boolean
+  /** false for Services another proxy owns (label service.kubernetes.io/service-proxy-name): kube-proxy writes no rules for them. */
+  proxiedByKubeProxy: boolean
 }
 
 export interface ClusterExpectations {
@@ -42,9 +52,13 @@ export interface ClusterExpectations {
   podsByIp: Map<string, string>
   /** Chain hash → service port, to name comment-less chains. */
   hashIndex: Map<string, string>
+  /** Node name → its topology.kubernetes.io/zone label. */
+  nodeZones: Map<string, string>
 }
 
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name'
+/** kube-proxy ignores Services (and their slices) carrying this label: another proxy serves them. */
+export const SERVICE_PROXY_NAME_LABEL = 'service.kubernetes.io/service-proxy-name'
 
 export function buildExpectations(objects: ClusterObjects): ClusterExpectations {
   const slicesByService = new Map<string, EndpointSlice[]>()
@@ -65,7 +79,22 @@ export function buildExpectations(objects: ClusterObjects): ClusterExpectations 
     }
   }
   const hashIndex = buildHashIndex([...ports.values()].map((p) => ({name: p.servicePort, protocol: p.protocol})))
-  return {ports, services, podsByIp: indexPodIps(objects.pods), hashIndex}
+  return {ports, services, podsByIp: indexPodIps(objects.pods), hashIndex, nodeZones: indexNodeZones(objects.nodes)}
+}
+
+/** The node as topology sees it: its name and, when cluster.json has the Node, its zone. */
+export function placeOf(cluster: ClusterExpectations | undefined, node: string): NodePlace {
+  const zone = cluster?.nodeZones.get(node)
+  return zone ? {name: node, zone} : {name: node}
+}
+
+function indexNodeZones(nodes: Node[]): Map<string, string> {
+  const zones = new Map<string, string>()
+  for (const node of nodes) {
+    const zone = node.metadata.labels?.[ZONE_LABEL]
+    if (zone) zones.set(node.metadata.name, zone)
+  }
+  return zones
 }
 
 function expectPort(key: string, service: Service, port: ServicePort, slices: EndpointSlice[]): ExpectedServicePort {
@@ -84,6 +113,8 @@ function expectPort(key: string, service: Service, port: ServicePort, slices: En
     byAddress: new Map(endpoints.map((e) => [e.address, e])),
     externalTrafficPolicyLocal: service.spec.externalTrafficPolicy === 'Local',
     internalTrafficPolicyLocal: service.spec.internalTrafficPolicy === 'Local',
+    topologyRequested: serviceRequestsTopology(service),
+    proxiedByKubeProxy: service.metadata.labels?.[SERVICE_PROXY_NAME_LABEL] === undefined,
   }
 }
 
@@ -96,17 +127,18 @@ function sliceEndpoints(slices: EndpointSlice[], portName: string, protocol: str
     )
     if (slicePort?.port === undefined) continue
     for (const endpoint of slice.endpoints ?? []) {
-      for (const ip of endpoint.addresses) {
-        const expected = toExpected(ip, slicePort.port, endpoint)
-        if (expected && !seen.has(expected.address)) seen.set(expected.address, expected)
-      }
+      // kube-proxy reads only addresses[0]: the API says all addresses of an endpoint are fungible.
+      const ip = endpoint.addresses[0]
+      if (ip === undefined) continue
+      const expected = toExpected(ip, slicePort.port, endpoint)
+      if (!seen.has(expected.address)) seen.set(expected.address, expected)
     }
   }
   return [...seen.values()]
 }
 
 /** API semantics: a nil `ready` means ready; a nil `serving` means the same as ready. */
-function toExpected(ip: string, port: number, endpoint: Endpoint): ExpectedEndpoint | undefined {
+function toExpected(ip: string, port: number, endpoint: Endpoint): ExpectedEndpoint {
   const address = canonicalEndpoint(formatEndpoint(ip, port))
   const family = ip.includes(':') ? 6 : 4
   const ready = endpoint.conditions?.ready !== false
@@ -119,6 +151,8 @@ function toExpected(ip: string, port: number, endpoint: Endpoint): ExpectedEndpo
     terminating: endpoint.conditions?.terminating ?? false,
     nodeName: endpoint.nodeName,
     pod: ref?.name && (ref.kind ?? 'Pod') === 'Pod' ? `${ref.namespace ?? ''}/${ref.name}`.replace(/^\//, '') : undefined,
+    zoneHints: (endpoint.hints?.forZones ?? []).map((h) => h.name),
+    nodeHints: (endpoint.hints?.forNodes ?? []).map((h) => h.name),
   }
 }
 
@@ -132,15 +166,32 @@ function indexPodIps(pods: Pod[]): Map<string, string> {
   return index
 }
 
+/** Which chain of which node: `cluster` is KUBE-SVC (topology applies), `local` KUBE-SVL/KUBE-XLB. */
+export interface ChainScope {
+  node: NodePlace
+  chain: 'cluster' | 'local'
+}
+
 /**
- * The endpoints kube-proxy puts in a chain: the ready ones; when none is ready, the serving
- * terminating ones (terminating fallback, kube-proxy ≥ 1.26). `node` limits to local endpoints
- * (KUBE-SVL / KUBE-XLB chains).
+ * The endpoints kube-proxy puts in a chain (CategorizeEndpoints): the ready ones — on a
+ * `cluster` chain only those the node's topology hints allow, on a `local` chain only the node's
+ * own; when none is ready, the serving terminating ones (terminating fallback, kube-proxy ≥ 1.26,
+ * never topology-filtered). Without `scope`: every ready endpoint, as a node without topology sees
+ * them. None for a Service kube-proxy does not proxy.
  */
-export function endpointsKubeProxyUses(port: ExpectedServicePort, family: 4 | 6, node?: string): ExpectedEndpoint[] {
-  const candidates = port.endpoints.filter((e) => e.family === family && (node === undefined || e.nodeName === node))
+export function endpointsKubeProxyUses(port: ExpectedServicePort, family: 4 | 6, scope?: ChainScope): ExpectedEndpoint[] {
+  if (!port.proxiedByKubeProxy) return []
+  const local = scope?.chain === 'local'
+  const candidates = port.endpoints.filter((e) => e.family === family && (!local || e.nodeName === scope.node.name))
   const ready = candidates.filter((e) => e.ready)
-  return ready.length > 0 ? ready : candidates.filter((e) => e.serving && e.terminating)
+  if (ready.length === 0) return candidates.filter((e) => e.serving && e.terminating)
+  return scope && !local && port.topologyRequested ? filterByTopology(ready, scope.node) : ready
+}
+
+/** The cluster IPs of `family` kube-proxy should have a KUBE-SERVICES rule for: those with usable endpoints. */
+export function clusterIpsExpected(port: ExpectedServicePort, family: 4 | 6): string[] {
+  if (endpointsKubeProxyUses(port, family).length === 0) return []
+  return port.clusterIPs.filter((ip) => (ip.includes(':') ? 6 : 4) === family)
 }
 
 /** Addresses a rule may legitimately DNAT to: listed ready, or serving (terminating fallback). */

@@ -12,6 +12,7 @@ import {masqueradeMissing} from './catalogue/masquerade-missing.js'
 import {missingChainJump} from './catalogue/missing-chain-jump.js'
 import {missingEndpoint} from './catalogue/missing-endpoint.js'
 import {noEndpointsRule} from './catalogue/no-endpoints-rule.js'
+import {noKubeProxyRules} from './catalogue/no-kube-proxy-rules.js'
 import {nodesDisagree} from './catalogue/nodes-disagree.js'
 import {orphanChain} from './catalogue/orphan-chain.js'
 import {postroutingJump} from './catalogue/postrouting-jump.js'
@@ -28,6 +29,7 @@ import type {Check} from './types.js'
 export const CHECKS: readonly Check[] = [
   staleEndpoint,
   missingEndpoint,
+  noKubeProxyRules,
   serviceWithoutRules,
   rulesForDeletedService,
   noEndpointsRule,

@@ -51,7 +51,93 @@ function addObject(value: JsonObject, kind: string | undefined, where: string, o
   if (!isObject(metadata) || typeof metadata.name !== 'string') {
     throw new InputError(`${origin}: ${where} (${kind}) has no metadata.name`)
   }
+  const problem = shapeProblem(kind as string, value)
+  if (problem) {
+    // One line, naming the object; `where` (items[N]) is less useful to a user than the name.
+    throw new InputError(`${origin}: ${kind} ${objectName(kind as string, metadata)} ${problem}`)
+  }
   bucket.push({...value, kind} as never)
+}
+
+/** `ns/name` (`default/name` for a namespaced object without namespace), or `name` for a Node. */
+function objectName(kind: string, metadata: JsonObject): string {
+  const name = metadata.name as string
+  if (kind === 'Node') return name
+  return `${typeof metadata.namespace === 'string' ? metadata.namespace : 'default'}/${name}`
+}
+
+/**
+ * The fields the analysis reads, checked once here so that a hand-edited cluster.json fails with
+ * the object's name (exit 4) instead of a TypeError deep in a check (exit 70). Fields kpx does not
+ * read are not judged. Returns what is wrong, or undefined.
+ */
+function shapeProblem(kind: string, value: JsonObject): string | undefined {
+  const metadata = value.metadata as JsonObject
+  for (const field of ['labels', 'annotations']) {
+    if (!isOptional(metadata[field], isStringMap)) return `has metadata.${field} that is not an object of strings`
+  }
+  switch (kind) {
+    case 'Service':
+      return serviceProblem(value)
+    case 'EndpointSlice':
+      return endpointSliceProblem(value)
+    case 'Pod':
+      if (!isOptional(value.spec, isObject)) return 'has a spec that is not an object'
+      if (!isOptional(value.status, isObject)) return 'has a status that is not an object'
+      return isOptional((value.status as JsonObject | undefined)?.podIPs, (ips) => isArrayOf(ips, (ip) => isObject(ip) && typeof ip.ip === 'string'))
+        ? undefined
+        : 'has status.podIPs that is not an array of {ip}'
+    default:
+      return undefined
+  }
+}
+
+function serviceProblem(service: JsonObject): string | undefined {
+  const spec = service.spec
+  if (spec === undefined || spec === null) return 'has no spec'
+  if (!isObject(spec)) return 'has a spec that is not an object'
+  if (!isOptional(spec.ports, (ports) => isArrayOf(ports, (p) => isObject(p) && typeof p.port === 'number'))) {
+    return 'has spec.ports that is not an array of ports with a numeric "port"'
+  }
+  if (!isOptional(spec.clusterIPs, (ips) => isArrayOf(ips, (ip) => typeof ip === 'string'))) return 'has spec.clusterIPs that is not an array of strings'
+  if (!isOptional(spec.clusterIP, (ip) => typeof ip === 'string')) return 'has a spec.clusterIP that is not a string'
+  return undefined
+}
+
+function endpointSliceProblem(slice: JsonObject): string | undefined {
+  if (!isOptional(slice.ports, (ports) => isArrayOf(ports, (p) => isObject(p) && isOptional(p.port, (n) => typeof n === 'number')))) {
+    return 'has ports that are not an array of ports'
+  }
+  if (!isOptional(slice.endpoints, Array.isArray)) return 'has endpoints that are not an array'
+  for (const [i, endpoint] of (slice.endpoints as unknown[] | null | undefined ?? []).entries()) {
+    const problem = endpointProblem(endpoint)
+    if (problem) return `has endpoints[${i}] ${problem}`
+  }
+  return undefined
+}
+
+function endpointProblem(endpoint: unknown): string | undefined {
+  if (!isObject(endpoint)) return 'that is not an object'
+  const addresses = endpoint.addresses
+  if (!isArrayOf(addresses, (a) => typeof a === 'string') || addresses.length === 0) return 'without addresses'
+  if (!isOptional(endpoint.conditions, isObject)) return 'with conditions that are not an object'
+  const hints = endpoint.hints
+  if (hints === undefined || hints === null) return undefined
+  const named = (list: unknown) => isOptional(list, (l) => isArrayOf(l, (h) => isObject(h) && typeof h.name === 'string'))
+  return isObject(hints) && named(hints.forZones) && named(hints.forNodes) ? undefined : 'with hints that are not {forZones, forNodes: [{name}]}'
+}
+
+/** null and absent are both "not set" in the API's JSON. */
+function isOptional(value: unknown, test: (value: unknown) => boolean): boolean {
+  return value === undefined || value === null || test(value)
+}
+
+function isArrayOf(value: unknown, test: (item: JsonObject | unknown) => boolean): value is unknown[] {
+  return Array.isArray(value) && value.every((item) => test(item))
+}
+
+function isStringMap(value: unknown): boolean {
+  return isObject(value) && Object.values(value).every((v) => typeof v === 'string')
 }
 
 function bucketFor(kind: string | undefined, into: ClusterObjects): unknown[] | undefined {

@@ -41,6 +41,8 @@ export interface Service {
     loadBalancerSourceRanges?: string[]
     selector?: Record<string, string>
     ipFamilies?: ('IPv4' | 'IPv6')[]
+    /** PreferClose / PreferSameZone / PreferSameNode: asks for topology-aware routing (k8s ≥ 1.30). */
+    trafficDistribution?: string
   }
   status?: {loadBalancer?: {ingress?: {ip?: string; hostname?: string; ipMode?: string}[]}}
 }
@@ -50,6 +52,8 @@ export interface Endpoint {
   conditions?: {ready?: boolean; serving?: boolean; terminating?: boolean}
   nodeName?: string
   zone?: string
+  /** Topology hints the EndpointSlice controller writes; kube-proxy may use only the ones for its zone/node. */
+  hints?: {forZones?: {name: string}[]; forNodes?: {name: string}[]}
   targetRef?: {kind?: string; name?: string; namespace?: string}
 }
 

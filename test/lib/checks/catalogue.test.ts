@@ -5,7 +5,7 @@
  */
 import {expect} from 'chai'
 import {CHECKS} from '../../../src/lib/checks/index.js'
-import type {ClusterObjects, EndpointSlice} from '../../../src/lib/snapshot/types.js'
+import type {ClusterObjects, EndpointSlice, NodeMeta, Service} from '../../../src/lib/snapshot/types.js'
 import {checkSnapshot, corpusRules, deleteLine, findingCounts, fixtureCluster, replaceOnce, snapshotOf} from './helpers.js'
 
 const OVERALL = corpusRules('TestOverallIPTablesRules')
@@ -22,6 +22,62 @@ function addEndpoint(cluster: ClusterObjects, service: string, ip: string, condi
   slice.endpoints = [...(slice.endpoints ?? []), {addresses: [ip], conditions, nodeName}]
 }
 
+function serviceOf(cluster: ClusterObjects, name: string): Service {
+  const service = cluster.services.find((s) => s.metadata.name === name)
+  if (!service) throw new Error(`no Service ${name}`)
+  return service
+}
+
+/** What `iptables -t nat -F; iptables -t nat -X` on KUBE-* leaves: nat's built-in chains, nothing of kube-proxy. */
+function flushKubeNat(text: string): string {
+  let table = ''
+  return text
+    .split('\n')
+    .filter((line) => {
+      if (line.startsWith('*')) table = line.slice(1)
+      return table !== 'nat' || !(line.startsWith(':KUBE-') || (line.startsWith('-A ') && line.includes('KUBE')))
+    })
+    .join('\n')
+}
+
+/** svc4 as kube-proxy in zone-a writes it when topology hints send zone-a to 10.180.0.4 only. */
+function svc4OnlyFirstEndpoint(text: string): string {
+  const single = replaceOnce(text, ' -m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-UKSFD7AGPMPPLUHC', ' -j KUBE-SEP-UKSFD7AGPMPPLUHC')
+  return text === single ? text : single.split('\n').filter((l) => !l.includes('C6EBXVWJJZMIWKLZ')).join('\n')
+}
+
+interface ZoneSetup {
+  annotations?: Record<string, string>
+  trafficDistribution?: string
+  /** Zone hints of svc4's two endpoints (10.180.0.4 on node1, 10.180.0.5 on node2); undefined: no hint. */
+  zones?: [string | undefined, string | undefined]
+  nodeHints?: [string | undefined, string | undefined]
+  /** node1's topology.kubernetes.io/zone label. */
+  node1Zone?: string
+}
+
+/** Topology-aware routing for ns4/svc4: node1 in zone-a, node2 in zone-b. */
+function zoned(setup: ZoneSetup): (c: ClusterObjects) => void {
+  return (c) => {
+    const zones = {node1: setup.node1Zone, node2: 'zone-b'}
+    for (const node of c.nodes) {
+      const zone = zones[node.metadata.name as 'node1' | 'node2']
+      if (zone) node.metadata.labels = {'topology.kubernetes.io/zone': zone}
+    }
+    const svc = serviceOf(c, 'svc4')
+    if (setup.annotations) svc.metadata.annotations = setup.annotations
+    if (setup.trafficDistribution) svc.spec.trafficDistribution = setup.trafficDistribution
+    for (const [i, endpoint] of (sliceOf(c, 'ns4/svc4').endpoints ?? []).entries()) {
+      const zone = setup.zones?.[i]
+      const node = setup.nodeHints?.[i]
+      endpoint.hints = {...(zone && {forZones: [{name: zone}]}), ...(node && {forNodes: [{name: node}]})}
+    }
+  }
+}
+
+const AUTO = {'service.kubernetes.io/topology-mode': 'Auto'}
+const FULL_HINTS: ZoneSetup = {annotations: AUTO, zones: ['zone-a', 'zone-b'], node1Zone: 'zone-a'}
+
 const SVC4_SECOND_JUMP = '-A KUBE-SVC-4SW47YFZTEDKD3PK -m comment --comment "ns4/svc4:p80 -> 10.180.0.5:80" -j KUBE-SEP-C6EBXVWJJZMIWKLZ'
 const SVC1_LAST_JUMP = '-A KUBE-SVC-XPGD46QRK7WJZT7O -m comment --comment "ns1/svc1:p80 -> 10.180.0.1:80" -j KUBE-SEP-SXIVWICOYRO3J4NJ'
 const T_FIRST = '--probability 0.33333333349 -j KUBE-SEP-3JOIVZTXZZRGORX4'
@@ -37,6 +93,7 @@ interface Case {
   cluster?: (cluster: ClusterObjects) => void
   /** No cluster.json at all. */
   noCluster?: boolean
+  meta?: NodeMeta
   expect: Record<string, number>
 }
 
@@ -64,6 +121,47 @@ const CASES: Case[] = [
   {name: 'a new endpoint that is not ready yet', check: 'missing-endpoint', near: true, base: 'overall',
     cluster: (c) => addEndpoint(c, 'ns4/svc4', '10.180.0.6', {ready: false, serving: false, terminating: false}), expect: {}},
   {name: 'terminating endpoints are left out while ready ones exist', check: 'missing-endpoint', near: true, base: 'terminating', expect: {}},
+  {name: 'zone hints: the node in zone-a lacks the zone-b endpoint', check: 'missing-endpoint', near: true, base: 'overall',
+    rules: svc4OnlyFirstEndpoint, cluster: zoned(FULL_HINTS), expect: {}},
+  {name: 'zone hints via spec.trafficDistribution PreferClose', check: 'missing-endpoint', near: true, base: 'overall',
+    rules: svc4OnlyFirstEndpoint, cluster: zoned({...FULL_HINTS, annotations: undefined, trafficDistribution: 'PreferClose'}), expect: {}},
+  {name: 'zone hints via the legacy topology-aware-hints annotation, lower-case auto', check: 'missing-endpoint', near: true, base: 'overall',
+    rules: svc4OnlyFirstEndpoint, cluster: zoned({...FULL_HINTS, annotations: {'service.kubernetes.io/topology-aware-hints': 'auto'}}), expect: {}},
+  {name: 'node hints (PreferSameNode) without any zone label', check: 'missing-endpoint', near: true, base: 'overall',
+    rules: svc4OnlyFirstEndpoint, cluster: zoned({trafficDistribution: 'PreferSameNode', nodeHints: ['node1', 'node2']}), expect: {}},
+  {name: 'zone hints, but one ready endpoint has none: kube-proxy ignores topology', check: 'missing-endpoint', base: 'overall',
+    rules: svc4OnlyFirstEndpoint, cluster: zoned({...FULL_HINTS, zones: ['zone-a', undefined]}), expect: {'missing-endpoint': 1}},
+  {name: 'zone hints, but the node has no zone label', check: 'missing-endpoint', base: 'overall',
+    rules: svc4OnlyFirstEndpoint, cluster: zoned({...FULL_HINTS, node1Zone: undefined}), expect: {'missing-endpoint': 1}},
+  {name: 'zone hints, but none for the node\'s zone', check: 'missing-endpoint', base: 'overall',
+    rules: svc4OnlyFirstEndpoint, cluster: zoned({...FULL_HINTS, node1Zone: 'zone-c'}), expect: {'missing-endpoint': 1}},
+  {name: 'zone hints on a Service whose topology-mode is Disabled', check: 'missing-endpoint', base: 'overall',
+    rules: svc4OnlyFirstEndpoint, cluster: zoned({...FULL_HINTS, annotations: {'service.kubernetes.io/topology-mode': 'Disabled'}}), expect: {'missing-endpoint': 1}},
+  {name: 'zone hints on a Service that does not ask for topology', check: 'missing-endpoint', base: 'overall',
+    rules: svc4OnlyFirstEndpoint, cluster: zoned({...FULL_HINTS, annotations: undefined}), expect: {'missing-endpoint': 1}},
+  {name: 'an endpoint with a second address: kube-proxy uses addresses[0] only', check: 'missing-endpoint', near: true, base: 'overall',
+    cluster: (c) => {
+      const eps = sliceOf(c, 'ns4/svc4').endpoints ?? []
+      eps[1].addresses = ['10.180.0.5', '10.180.0.55']
+    },
+    expect: {}},
+  {name: 'nat flushed: one finding for the node, not one per Service', check: 'no-kube-proxy-rules', base: 'overall',
+    rules: flushKubeNat, expect: {'no-kube-proxy-rules': 1}},
+  {name: 'an empty rules file', check: 'no-kube-proxy-rules', base: 'overall', rules: () => '', expect: {'no-kube-proxy-rules': 1}},
+  {name: 'nat flushed, but no Service has ready endpoints', check: 'no-kube-proxy-rules', near: true, base: 'overall',
+    rules: flushKubeNat, cluster: (c) => {
+      for (const slice of c.endpointSlices) slice.endpoints = []
+    },
+    expect: {}},
+  {name: 'nat flushed without cluster.json', check: 'no-kube-proxy-rules', near: true, base: 'overall', noCluster: true, rules: flushKubeNat, expect: {}},
+  {name: 'nat flushed on a node whose kube-proxy runs in ipvs mode: info', check: 'no-kube-proxy-rules', near: true, base: 'overall',
+    rules: flushKubeNat, meta: {kubeProxyMode: 'ipvs'}, expect: {'no-kube-proxy-rules': 1}},
+  {name: 'a Service another proxy owns (service-proxy-name) has no rules', check: 'service-without-rules', near: true, base: 'overall',
+    rules: (t) => t.split('\n').filter((l) => !l.includes('XPGD46QRK7WJZT7O') && !l.includes('SXIVWICOYRO3J4NJ')).join('\n'),
+    cluster: (c) => {
+      serviceOf(c, 'svc1').metadata.labels = {'service.kubernetes.io/service-proxy-name': 'cilium'}
+    },
+    expect: {}},
   {name: 'a Service with ready endpoints but no KUBE-SERVICES rule', check: 'service-without-rules', base: 'overall',
     rules: (t) => deleteLine(t, '"ns1/svc1:p80 cluster IP" -m tcp --dport 80 -j KUBE-SVC'),
     expect: {'service-without-rules': 1, 'orphan-chain': 1}},
@@ -172,7 +270,7 @@ describe('checks catalogue: trigger and near-miss fixtures', () => {
       const base = c.base === 'overall' ? OVERALL : TERMINATING
       const cluster = c.noCluster ? undefined : fixtureCluster(`${c.base}/cluster.json`)
       if (cluster) c.cluster?.(cluster)
-      const report = checkSnapshot(snapshotOf([{name: 'node1', text: c.rules ? c.rules(base) : base}], cluster))
+      const report = checkSnapshot(snapshotOf([{name: 'node1', text: c.rules ? c.rules(base) : base, meta: c.meta}], cluster))
       expect(findingCounts(report), report.findings.map((f) => `${f.id}: ${f.message}`).join('\n')).to.deep.equal(c.expect)
     })
   }

@@ -1,6 +1,6 @@
 /** The cluster side: which endpoints kube-proxy should program, from EndpointSlices as the API serves them. */
 import {expect} from 'chai'
-import {buildExpectations, endpointsKubeProxyUses, isAcceptableEndpoint} from '../../../src/lib/checks/expectations.js'
+import {buildExpectations, clusterIpsExpected, endpointsKubeProxyUses, isAcceptableEndpoint} from '../../../src/lib/checks/expectations.js'
 import {canonicalEndpoint} from '../../../src/lib/checks/rules-view.js'
 import {servicePortFromComment} from '../../../src/lib/checks/service-names.js'
 import type {ClusterObjects, Endpoint} from '../../../src/lib/snapshot/types.js'
@@ -47,8 +47,22 @@ describe('checks: cluster expectations', () => {
 
   it('local endpoints for KUBE-SVL/XLB chains are the ones on the node', () => {
     const port = buildExpectations(dualStack([ready('10.0.0.1', 'a'), ready('10.0.0.2', 'b')], [])).ports.get('shop/web:http')
-    expect(port && endpointsKubeProxyUses(port, 4, 'b').map((e) => e.address)).to.deep.equal(['10.0.0.2:8080'])
-    expect(port && endpointsKubeProxyUses(port, 4, 'c')).to.deep.equal([])
+    expect(port && endpointsKubeProxyUses(port, 4, {node: {name: 'b'}, chain: 'local'}).map((e) => e.address)).to.deep.equal(['10.0.0.2:8080'])
+    expect(port && endpointsKubeProxyUses(port, 4, {node: {name: 'c'}, chain: 'local'})).to.deep.equal([])
+    expect(port && endpointsKubeProxyUses(port, 4, {node: {name: 'c'}, chain: 'cluster'})).to.have.length(2)
+  })
+
+  it('kube-proxy uses only the first address of an endpoint', () => {
+    const port = buildExpectations(dualStack([{addresses: ['10.0.0.1', '10.0.0.9']}], [])).ports.get('shop/web:http')
+    expect(port?.endpoints.map((e) => e.address)).to.deep.equal(['10.0.0.1:8080'])
+  })
+
+  it('expects nothing for a Service another proxy owns (service-proxy-name label)', () => {
+    const objects = dualStack([ready('10.0.0.1')], [])
+    objects.services[0].metadata.labels = {'service.kubernetes.io/service-proxy-name': 'cilium'}
+    const port = buildExpectations(objects).ports.get('shop/web:http')
+    expect(port && endpointsKubeProxyUses(port, 4)).to.deep.equal([])
+    expect(port && clusterIpsExpected(port, 4)).to.deep.equal([])
   })
 
   it('indexes chain hashes and pod IPs', () => {

@@ -1,4 +1,4 @@
-import {endpointsKubeProxyUses, expectedFor} from '../expectations.js'
+import {endpointsKubeProxyUses, expectedFor, placeOf} from '../expectations.js'
 import {makeFinding} from '../finding.js'
 import {endpointOfJump} from '../rules-view.js'
 import type {Check, Finding} from '../types.js'
@@ -16,13 +16,14 @@ export const missingEndpoint: Check = {
     const cluster = ctx.cluster
     if (!cluster) return []
     const findings: Finding[] = []
+    const node = placeOf(cluster, ctx.node.capture.name)
     for (const view of ctx.node.views) {
       for (const cascade of view.cascades) {
         const port = expectedFor(cluster, cascade.servicePort)
         if (!port) continue
         const localOnly = cascade.kind === 'svl' || cascade.kind === 'xlb'
         const present = new Set(cascade.jumps.map((j) => endpointOfJump(view, j)))
-        for (const endpoint of endpointsKubeProxyUses(port, view.family, localOnly ? ctx.node.capture.name : undefined)) {
+        for (const endpoint of endpointsKubeProxyUses(port, view.family, {node, chain: localOnly ? 'local' : 'cluster'})) {
           if (present.has(endpoint.address)) continue
           findings.push(
             makeFinding(this, ctx, view, {

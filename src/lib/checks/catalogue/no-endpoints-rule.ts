@@ -1,4 +1,4 @@
-import {endpointsKubeProxyUses, expectedFor} from '../expectations.js'
+import {endpointsKubeProxyUses, expectedFor, placeOf} from '../expectations.js'
 import {makeFinding} from '../finding.js'
 import type {Check, Finding} from '../types.js'
 
@@ -14,11 +14,12 @@ export const noEndpointsRule: Check = {
     const cluster = ctx.cluster
     if (!cluster) return []
     const findings: Finding[] = []
+    const node = placeOf(cluster, ctx.node.capture.name)
     for (const view of ctx.node.views) {
       for (const {rule, servicePort, local} of view.noEndpointRules) {
         const port = expectedFor(cluster, servicePort)
         if (!port) continue
-        const ready = endpointsKubeProxyUses(port, view.family, local ? ctx.node.capture.name : undefined)
+        const ready = endpointsKubeProxyUses(port, view.family, {node, chain: local ? 'local' : 'cluster'})
         if (ready.length === 0) continue
         findings.push(
           makeFinding(this, ctx, view, {

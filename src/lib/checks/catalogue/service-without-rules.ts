@@ -1,4 +1,4 @@
-import {endpointsKubeProxyUses} from '../expectations.js'
+import {clusterIpsExpected} from '../expectations.js'
 import {hasKubeProxyRules, makeFinding} from '../finding.js'
 import type {Check, Finding} from '../types.js'
 
@@ -15,14 +15,14 @@ export const serviceWithoutRules: Check = {
     if (!cluster) return []
     const findings: Finding[] = []
     for (const view of ctx.node.views) {
+      // A node with no kube-proxy rules at all is one no-kube-proxy-rules finding, not one per Service.
       if (!hasKubeProxyRules(view)) continue
       const entries = new Set(view.serviceRules.map((r) => `${r.address} ${r.port} ${r.protocol}`))
       const noEndpoints = new Set(view.noEndpointRules.map((r) => r.servicePort))
       for (const port of cluster.ports.values()) {
         if (noEndpoints.has(port.servicePort)) continue // another check judges that rule
-        if (endpointsKubeProxyUses(port, view.family).length === 0) continue
-        for (const ip of port.clusterIPs) {
-          if ((ip.includes(':') ? 6 : 4) !== view.family || entries.has(`${ip} ${port.port} ${port.protocol}`)) continue
+        for (const ip of clusterIpsExpected(port, view.family)) {
+          if (entries.has(`${ip} ${port.port} ${port.protocol}`)) continue
           findings.push(
             makeFinding(this, ctx, view, {
               service: port.servicePort,
