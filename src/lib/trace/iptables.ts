@@ -88,7 +88,8 @@ interface Leaf {
 /** Traces `packet` through `dump`; outcomes carry their path, probability and assumptions. */
 export function evaluatePacket(dump: IptablesDump, packet: Packet, opts: EvaluateOptions): Evaluation {
   const isLocal = localMatcher(opts.localAddresses)
-  const ctx: MatchContext = {isLocal, ipsets: opts.ipsets}
+  const primary = (family: 4 | 6) => opts.localAddresses.find((a) => a.includes(':') === (family === 6) && !/^(127\.|::1$)/.test(a))
+  const ctx: MatchContext = {isLocal, ipsets: opts.ipsets, primaryAddress: {4: primary(4), 6: primary(6)}}
   const walker = new ChainWalker(dump, ctx, {maxBranches: opts.maxBranches ?? 100_000})
   const entry: EntryHook = opts.entry ?? (isLocal(packet.src) ? 'OUTPUT' : 'PREROUTING')
   const route = routeLookup(opts)

@@ -12,6 +12,8 @@ export interface MatchContext {
   isLocal(address: string): boolean
   /** Known ipset contents by set name. */
   ipsets?: Record<string, string[]>
+  /** A node address per family: where a PREROUTING REDIRECT sends the packet. */
+  primaryAddress?: {4?: string; 6?: string}
 }
 
 export type MatchAnswer =

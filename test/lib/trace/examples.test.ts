@@ -97,7 +97,7 @@ describe('trace: example snapshots', () => {
   it('unknown services and nodes are NotFoundErrors with close suggestions', async () => {
     const snapshot = await readSnapshot('examples/ghost')
     expect(() => traceSnapshot(snapshot, {target: 'svc/ghots', parse})).to.throw(/service default\/ghots not found/).with.property('suggestions').that.deep.equals(['svc/ghost --namespace default'])
-    expect(() => traceSnapshot(snapshot, {target: 'svc/ghost', node: 'k8s-3', parse})).to.throw(/node k8s-3 is not in the snapshot/).with.property('exitCode', 5)
+    expect(() => traceSnapshot(snapshot, {target: 'svc/ghost', node: 'k8s-3', parse})).to.throw(/node k8s-3 is not in examples\/ghost/).with.property('exitCode', 5)
     expect(() => traceSnapshot(snapshot, {target: 'nonsense', parse})).to.throw(/is not svc\/NAME/).with.property('exitCode', 2)
   })
 })

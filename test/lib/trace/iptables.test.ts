@@ -72,6 +72,15 @@ describe('trace: iptables evaluator', () => {
     expect(trace(text, {...POD, dst: '10.9.9.9'})[0].verdict).to.equal('ACCEPT')
   })
 
+  it('REDIRECT in PREROUTING delivers to the node (filter INPUT), not through FORWARD', () => {
+    const text = dump({nat: ['-A PREROUTING -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 8080'], filter: ['-A INPUT -p tcp -m tcp --dport 8080 -j ACCEPT']}, {'filter/FORWARD': 'DROP'})
+    const [o] = trace(text, {...POD, dst: '10.9.9.9'})
+    expect(o.verdict).to.equal('DNAT') // REDIRECT is a NAT to the node itself
+    expect(o.endpoint).to.equal(`${NODE}:8080`)
+    expect(chainsOf(o)).to.include('filter/INPUT#1')
+    expect(chainsOf(o).some((c) => c.startsWith('filter/FORWARD'))).to.equal(false)
+  })
+
   it('rejects jump loops and runaway depth with an InputError, not a hang', () => {
     const loop = dump({nat: ['-A PREROUTING -j X-A', '-A X-A -j X-B', '-A X-B -j X-A']})
     expect(() => trace(loop)).to.throw(KpxError, /jump loop in table nat: PREROUTING -> X-A -> X-B -> X-A/).with.property('code', 'jump-loop')
