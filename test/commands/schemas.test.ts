@@ -89,6 +89,7 @@ const runs: {command: string; schema: string; cases: Case[]}[] = [
     ...['legacy-counters.save', 'nft-counters.save', 'nft-with-legacy-warning.save'].map((f): Case => ({name: `fixture ${f}`, argv: ['--rules', `test/fixtures/iptables/${f}`], shape: 'object'})),
     ...corpusCases.map((c) => ({...c, shape: 'object' as const})),
   ]},
+  {command: 'rbac', schema: 'rbac', cases: ['kube-proxy', 'debug-pod', 'all'].map((t): Case => ({name: `--transport ${t}`, argv: ['--transport', t], shape: 'object'}))},
   // The checks helper owns the schema; the command is the lead's. Findings exit 1 by design.
   {command: 'check', schema: 'check', cases: EXAMPLES.map((e): Case => ({name: `every node (${e})`, argv: ['--snapshot', `examples/${e}`], shape: 'object', exits: [0, 1]}))},
 ]

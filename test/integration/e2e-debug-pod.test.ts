@@ -10,6 +10,7 @@ import {expect} from 'chai'
 import {requireRoot} from '../helpers/netns.js'
 import {type GhostLab, startGhostLab} from './helpers/ghost-lab.js'
 import {explainRun, requireBuild, runKpx} from './helpers/kpx-process.js'
+import {expectMatchesSchema} from '../helpers/schema.js'
 
 const PREFIX = 'kpxI-'
 
@@ -118,6 +119,7 @@ describe('e2e: SIGINT while a debug pod is starting', function () {
     expect(kpxPods(lab!)).to.have.length(2)
     const cleanup = await runKpx(['cleanup', '--kubeconfig', lab!.server.kubeconfigPath, '--json'])
     expect(cleanup.code, explainRun(cleanup)).to.equal(0)
+    expectMatchesSchema('cleanup', JSON.parse(cleanup.stdout))
     expect((JSON.parse(cleanup.stdout) as {deleted: string[]}).deleted).to.have.length(2)
     expect(kpxPods(lab!)).to.deep.equal([])
     const ghostPods = (lab!.server.pods() as PodJson[]).filter((p) => p.metadata.name.startsWith('ghost-'))

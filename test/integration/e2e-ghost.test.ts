@@ -13,6 +13,7 @@ import type {Scenario} from '../helpers/fake-apiserver.js'
 import {requireRoot} from '../helpers/netns.js'
 import {type GhostLab, startGhostLab} from './helpers/ghost-lab.js'
 import {explainRun, type KpxRun, requireBuild, runKpx} from './helpers/kpx-process.js'
+import {expectMatchesSchema} from '../helpers/schema.js'
 
 const PREFIX = 'kpxI-'
 const OFFLINE = 'examples/ghost'
@@ -135,6 +136,7 @@ describe('e2e: a pod deleted from the API but not from the rules', function () {
     const dump = await runKpx(['dump', '--output', join(dumpDir!, 'snap'), '--all-nodes', ...kube(), '--json'])
     expect(dump.code, explainRun(dump)).to.equal(0)
     const result = json(dump) as {dir: string; nodes: {name: string; transport: string; rules: number; error?: string}[]}
+    expectMatchesSchema('dump', result)
     expect(result.nodes.map((n) => [n.name, n.transport, n.error])).to.deep.equal([['k8s-1', 'kube-proxy-exec', undefined], ['k8s-2', 'kube-proxy-exec', undefined]])
     const exampleRules = (await readFile(`${OFFLINE}/nodes/k8s-1/iptables-save.txt`, 'utf8')).match(/^-A /gm)!.length
     expect(result.nodes[0].rules).to.equal(exampleRules)
