@@ -5,8 +5,11 @@
  * parse time, MB/s, rules/s and peak RSS. Uses the BUILT parser: run `npx tsc -p tsconfig.json`
  * (or `npm run build`) first.
  *
- *   node bench/parse.js [--sizes 1000,10000] [--runs 3]
+ *   node bench/parse.js [--sizes 1000,10000] [--runs 3] [--modes lazy,eager]
  * Target (issue 2): the 10k dump (~48 MB, ~430k lines) in < 0.5 s with < 500 MB peak RSS.
+ * `lazy` is parseRules(text, {lazy: true}) (what trace/services/check use), `eager` decodes every
+ * rule up front (kpx rules). CPU time is printed next to wall time: on a loaded machine it is
+ * the steadier figure.
  */
 import {execFileSync} from 'node:child_process'
 import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
@@ -19,17 +22,21 @@ const here = dirname(fileURLToPath(import.meta.url))
 const TARGET_SECONDS = 0.5
 const TARGET_RSS_MB = 500
 
-async function child(file, runs) {
+async function child(file, runs, mode) {
   const {parseRules} = await import('../dist/lib/parse/index.js')
   const text = readFileSync(file, 'utf8')
   const times = []
+  const cpu = []
   let dump
   for (let i = 0; i < runs; i++) {
     dump = undefined
     globalThis.gc?.()
     const start = process.hrtime.bigint()
-    dump = parseRules(text)
+    const cpuStart = process.cpuUsage()
+    dump = parseRules(text, {lazy: mode === 'lazy'})
     times.push(Number(process.hrtime.bigint() - start) / 1e9)
+    const used = process.cpuUsage(cpuStart)
+    cpu.push((used.user + used.system) / 1e6)
   }
   const rules = dump.tables.reduce((n, t) => n + t.chains.reduce((m, c) => m + c.rules.length, 0), 0)
   const errors = dump.issues.filter((i) => i.severity === 'error').length
@@ -40,6 +47,7 @@ async function child(file, runs) {
     errors,
     first: times[0],
     best: Math.min(...times),
+    bestCpu: Math.min(...cpu),
     peakRssMb: process.resourceUsage().maxRSS / 1024,
   }
   process.stdout.write(JSON.stringify(result))
@@ -62,23 +70,26 @@ function main(argv) {
     process.exit(2)
   }
   const runs = arg('--runs', '3')
+  const modes = arg('--modes', 'lazy,eager').split(',')
   let ok = true
   for (const services of arg('--sizes', '1000,10000').split(',').map(Number)) {
     const file = ensureDump(services)
-    const out = execFileSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', file, '--runs', runs], {
-      maxBuffer: 1 << 20,
-    })
-    const r = JSON.parse(out.toString())
-    const mb = r.bytes / 1e6
-    console.log(
-      `${services} services × 10 endpoints: ${mb.toFixed(1)} MB, ${r.lines} lines, ${r.rules} rules, ${r.errors} errors | ` +
-        `parse ${r.best.toFixed(3)} s best of ${runs} (first ${r.first.toFixed(3)} s), ${(mb / r.best).toFixed(0)} MB/s, ` +
-        `${Math.round(r.rules / r.best).toLocaleString('en')} rules/s | peak RSS ${r.peakRssMb.toFixed(0)} MB`,
-    )
-    if (services >= 10000 && (r.first > TARGET_SECONDS || r.peakRssMb > TARGET_RSS_MB)) ok = false
+    for (const mode of modes) {
+      const out = execFileSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', file, '--runs', runs, '--mode', mode], {
+        maxBuffer: 1 << 20,
+      })
+      const r = JSON.parse(out.toString())
+      const mb = r.bytes / 1e6
+      console.log(
+        `${services} services × 10 endpoints, ${mode}: ${mb.toFixed(1)} MB, ${r.lines} lines, ${r.rules} rules, ${r.errors} errors | ` +
+          `parse ${r.best.toFixed(3)} s best of ${runs} (first ${r.first.toFixed(3)} s, CPU ${r.bestCpu.toFixed(3)} s), ${(mb / r.best).toFixed(0)} MB/s, ` +
+          `${Math.round(r.rules / r.best).toLocaleString('en')} rules/s | peak RSS ${r.peakRssMb.toFixed(0)} MB`,
+      )
+      if (services >= 10000 && mode === 'lazy' && (r.first > TARGET_SECONDS || r.peakRssMb > TARGET_RSS_MB)) ok = false
+    }
   }
   if (!ok) console.log(`target missed: < ${TARGET_SECONDS} s (first run) and < ${TARGET_RSS_MB} MB peak RSS for the 10k dump`)
 }
 
-if (process.argv[2] === '--child') await child(process.argv[3], Number(process.argv[5] ?? '1'))
+if (process.argv[2] === '--child') await child(process.argv[3], Number(process.argv[5] ?? '1'), process.argv[7] ?? 'eager')
 else main(process.argv.slice(2))

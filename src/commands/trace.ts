@@ -7,6 +7,7 @@ import {renderTraces} from '../lib/render/trace.js'
 import {captureLive} from '../lib/source/live.js'
 import {loadSnapshot, selectNodes} from '../lib/source/load.js'
 import {parseFamily} from '../lib/source/parse-for-trace.js'
+import {assertNoLateErrors} from '../lib/source/parse-node.js'
 import {checkTargetSyntax} from '../lib/target-syntax.js'
 import {traceSnapshot} from '../lib/trace/index.js'
 import type {TraceResult} from '../lib/trace/types.js'
@@ -17,7 +18,7 @@ export type TraceCommandResult = TraceResult | TraceResult[]
 export default class Trace extends KpxCommand {
   static override summary = "Replay a packet through a node's kube-proxy rules: every branch, its probability, the pod, masquerading."
   static override description = `Evaluates the first packet of a new connection the way netfilter does (iptables mode): nat PREROUTING for a packet from a pod or from outside, nat OUTPUT when the source is the node itself; DNAT, filter INPUT/FORWARD/OUTPUT, then nat POSTROUTING for the masquerade decision.
-Load-balancing (statistic) rules fork the walk, session affinity (recent) forks into "has affinity"/"has not", and any match kpx cannot decide forks too and is listed under assumptions. The outcomes' probabilities sum to 1.
+Load-balancing (statistic) rules fork the walk, session affinity (recent) forks into "has affinity"/"has not", and any match kpx cannot decide forks too and is listed under assumptions. An outcome's share is conditional on the assumptions it lists (the IF column): with no undecided match, the shares sum to 1.
 TARGET is svc/NAME (with --namespace), IP:PORT, [IPv6]:PORT, or IP with --port. Without --node every node is traced and differences are shown.`
   static override examples = [
     {description: 'NodePort traffic from outside, on every node of a shipped example', command: '<%= config.bin %> <%= command.id %> svc/ghost --nodeport 30966 --snapshot examples/ghost'},
@@ -59,6 +60,7 @@ TARGET is svc/NAME (with --namespace), IP:PORT, [IPv6]:PORT, or IP with --port. 
       proto: flags.proto,
       parse: (node, family) => parseFamily(node, family, flags.table),
     })
+    assertNoLateErrors(snapshot.nodes) // rules are decoded lazily: a walked rule may be bad
     this.log(renderTraces(results, {chalk: makeChalk({flag: flags.color}), verbose: flags.verbose}).replace(/\n$/, ''))
     return results.length === 1 ? results[0] : results
   }

@@ -2,11 +2,11 @@
  * The kube-proxy model: Service ports, their chains and endpoints, read off a parsed dump.
  * One pass per table over the rules, chains indexed by name; never quadratic in services.
  */
+import {targetNameOf} from '../parse/lazy-rule.js'
 import type {Chain, IptablesDump, Rule} from '../parse/types.js'
 import type {Service} from '../snapshot/types.js'
 import {parseServiceComment, servicePortKey} from './comments.js'
-import {classifyChain} from './names.js'
-import {chainHash, jumpTarget, type Owner, resolveOwnership} from './ownership.js'
+import {chainHash, chainKind, jumpTarget, type Owner, resolveOwnership} from './ownership.js'
 import {destinationHost, destinationPort, endpointCascade, hasDstTypeLocal, isConditional, protocolOf, recentOf, ruleRef} from './rule-facts.js'
 import type {ForeignChain, ProxyModel, ServicePortModel} from './types.js'
 
@@ -21,22 +21,55 @@ function chainsOf(dump: IptablesDump, table: string): Map<string, Chain> {
   return new Map((dump.tables.find((t) => t.name === table)?.chains ?? []).map((c) => [c.name, c]))
 }
 
-/** DNAT `--to-destination` of each SEP chain, as `ip:port` text. */
-function sepAddresses(nat: Map<string, Chain>): Map<string, string> {
-  const out = new Map<string, string>()
-  for (const chain of nat.values()) {
-    if (classifyChain(chain.name) !== 'sep') continue
-    for (const rule of chain.rules) {
-      const typed = rule.target?.typed
-      if (typed?.kind === 'dnat' && typed.to[0]) out.set(chain.name, typed.to[0].text)
+/**
+ * DNAT `--to-destination` of SEP chains, as `ip:port` text, read when first asked: only the
+ * DNAT rule of each SEP is decoded (the last one wins, as kube-proxy writes one), and only for
+ * the endpoints someone looks at.
+ */
+class SepAddresses {
+  private readonly cache = new Map<string, string | null>()
+
+  constructor(private readonly nat: Map<string, Chain>) {}
+
+  get(sep: string): string | null {
+    let address = this.cache.get(sep)
+    if (address === undefined) {
+      address = null
+      for (const rule of this.nat.get(sep)?.rules ?? []) {
+        if (targetNameOf(rule) !== 'DNAT') continue
+        const typed = rule.target?.typed
+        if (typed?.kind === 'dnat' && typed.to[0]) address = typed.to[0].text
+      }
+      this.cache.set(sep, address)
     }
+    return address
   }
-  return out
+}
+
+/**
+ * Defines `key` as computed on first read (then a plain value), for model fields that cost a
+ * decode of many rules: a trace reads one service's endpoints out of 10k. Enumerable, so JSON
+ * and spreads see it like any field; writable, so callers may still assign it.
+ */
+function defineLazy<T extends object, K extends keyof T>(target: T, key: K, compute: () => T[K]): void {
+  const settle = (value: T[K]) => Object.defineProperty(target, key, {value, enumerable: true, writable: true, configurable: true})
+  Object.defineProperty(target, key, {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      const value = compute()
+      settle(value)
+      return value
+    },
+    set: settle,
+  })
 }
 
 class ModelBuilder {
   readonly ports = new Map<string, ServicePortModel>()
   readonly chainOwner = new Map<string, string>()
+  /** How many distinct KUBE-SEP chains service chains jump to (see orphansOf). */
+  ownedSeps = 0
 
   constructor(
     private readonly owners: ReturnType<typeof resolveOwnership>,
@@ -49,6 +82,11 @@ class ModelBuilder {
     const port = this.forOwner(owner, protocolHint)
     this.chainOwner.set(chain, port.key)
     return port
+  }
+
+  ownSep(sep: string, key: string): void {
+    if (!this.chainOwner.has(sep)) this.ownedSeps++
+    this.chainOwner.set(sep, key)
   }
 
   /** Service port named by a rule's comment (filter-table rules jump to no service chain). */
@@ -85,7 +123,7 @@ class ModelBuilder {
       if (svc.status?.loadBalancer?.ingress?.some((i) => i.ip === host)) return 'loadbalancer-ip'
       return 'external-ip'
     }
-    const kind = classifyChain(target)
+    const kind = chainKind(target)
     return kind === 'fw' ? 'loadbalancer-ip' : kind === 'ext' || kind === 'xlb' ? 'external-ip' : 'cluster-ip'
   }
 }
@@ -97,7 +135,7 @@ function addUnique<T>(list: T[], value: T): void {
 function readEntryRules(b: ModelBuilder, chain: Chain | undefined, nodePorts: boolean): void {
   for (const rule of chain?.rules ?? []) {
     const target = jumpTarget(rule)
-    const kind = target ? classifyChain(target) : null
+    const kind = target ? chainKind(target) : null
     if (!target || !(kind === 'svc' || kind === 'svl' || kind === 'ext' || kind === 'fw' || kind === 'xlb')) continue
     const port = b.forChain(target, protocolOf(rule))
     port.entryRules.push(ruleRef(rule))
@@ -117,27 +155,25 @@ function readEntryRules(b: ModelBuilder, chain: Chain | undefined, nodePorts: bo
   }
 }
 
-function readServiceChain(b: ModelBuilder, chain: Chain, seps: Map<string, string>): void {
-  const kind = classifyChain(chain.name)
+function readServiceChain(b: ModelBuilder, chain: Chain, seps: SepAddresses): void {
+  const kind = chainKind(chain.name)
   const port = b.forChain(chain.name)
   port.chains[kind as 'svc' | 'svl' | 'ext' | 'fw' | 'xlb'] = chain.name
-  const isSep = (name: string) => classifyChain(name) === 'sep'
+  const isSep = (name: string) => chainKind(name) === 'sep'
   for (const rule of chain.rules) {
     port.protocol ||= protocolOf(rule)
     const target = jumpTarget(rule)
-    if (target && isSep(target)) b.chainOwner.set(target, port.key)
+    if (target && isSep(target)) b.ownSep(target, port.key)
     const recent = recentOf(rule)
     if (recent?.seconds !== undefined) port.affinitySeconds = recent.seconds
     // Cluster policy: EXT ends in an unconditional jump to SVC. Local: EXT sends only pod and
     // LOCAL-sourced traffic to SVC (short-circuit) and the rest to SVL, or nowhere.
-    if (kind === 'ext') port.externalTrafficPolicy = port.externalTrafficPolicy === 'Cluster' || (target !== null && classifyChain(target) === 'svc' && !isConditional(rule)) ? 'Cluster' : 'Local'
+    if (kind === 'ext') port.externalTrafficPolicy = port.externalTrafficPolicy === 'Cluster' || (target !== null && chainKind(target) === 'svc' && !isConditional(rule)) ? 'Cluster' : 'Local'
     if (kind === 'fw' && target && rule.source && !rule.source.negated) addUnique(port.loadBalancerSourceRanges, rule.source.value)
   }
   if (kind === 'xlb') port.externalTrafficPolicy = 'Local'
   if (kind === 'svc' || kind === 'svl' || kind === 'xlb') {
-    const endpoints = endpointCascade(chain.rules, isSep, (sep) => seps.get(sep) ?? null)
-    if (kind === 'svc') port.endpoints = endpoints
-    else port.localEndpoints = endpoints
+    defineLazy(port, kind === 'svc' ? 'endpoints' : 'localEndpoints', () => endpointCascade(chain.rules, isSep, (sep) => seps.get(sep)))
   }
 }
 
@@ -166,7 +202,7 @@ function readForeign(dump: IptablesDump): ForeignChain[] {
   const out: ForeignChain[] = []
   for (const table of dump.tables) {
     for (const chain of table.chains) {
-      const kind = classifyChain(chain.name)
+      const kind = chainKind(chain.name)
       if (!FOREIGN_KINDS.has(kind)) continue
       const entry: ForeignChain = {kind: kind as ForeignChain['kind'], table: table.name, chain: chain.name, rules: chain.rules.length}
       if (kind === 'cni-dn') {
@@ -182,18 +218,32 @@ function readForeign(dump: IptablesDump): ForeignChain[] {
   return out
 }
 
+/**
+ * SEP chains no service chain jumps to. In a complete dump with no missing jump targets every
+ * target is a chain, so when as many SEPs are jumped to as exist, there are none: 10^5 lookups
+ * saved on a large dump.
+ */
+function orphansOf(dump: IptablesDump, nat: Map<string, Chain>, b: ModelBuilder, sepChains: number): string[] {
+  const targetsAllExist = dump.format === 'iptables-save' && !dump.issues.some((i) => i.code === 'missing-jump-target')
+  if (targetsAllExist && b.ownedSeps === sepChains) return []
+  // (the order kpx has always shown: nat chain order)
+  return [...nat.keys()].filter((n) => chainKind(n) === 'sep' && !b.chainOwner.has(n))
+}
+
 /** Reads kube-proxy's Services out of a parsed dump. */
 export function buildProxyModel(dump: IptablesDump, opts: BuildProxyModelOptions = {}): ProxyModel {
   const nat = chainsOf(dump, 'nat')
   const filter = chainsOf(dump, 'filter')
-  const seps = sepAddresses(nat)
+  const seps = new SepAddresses(nat)
   const services = new Map((opts.services ?? []).map((s) => [`${s.metadata.namespace ?? 'default'}/${s.metadata.name}`, s]))
   const b = new ModelBuilder(resolveOwnership(dump, opts.services), services)
   readEntryRules(b, nat.get('KUBE-SERVICES'), false)
   readEntryRules(b, nat.get('KUBE-NODEPORTS'), true)
   const layout = new Set<string>()
+  let sepChains = 0
   for (const chain of nat.values()) {
-    const kind = classifyChain(chain.name)
+    const kind = chainKind(chain.name)
+    if (kind === 'sep') sepChains++
     if (kind === 'svc' || kind === 'svl' || kind === 'ext' || kind === 'fw' || kind === 'xlb') readServiceChain(b, chain, seps)
     if (kind === 'ext') layout.add('ext-chains')
     if (kind === 'xlb') layout.add('xlb-chains')
@@ -204,7 +254,8 @@ export function buildProxyModel(dump: IptablesDump, opts: BuildProxyModelOptions
     const exposed = port.nodePorts.length + port.externalIPs.length + port.loadBalancerIPs.length > 0
     if (port.externalTrafficPolicy === null && exposed) port.externalTrafficPolicy = port.dropRules.length > 0 ? 'Local' : 'Cluster'
   }
-  const orphanEndpointChains = [...seps.keys(), ...[...nat.keys()].filter((n) => classifyChain(n) === 'sep' && !seps.has(n))].filter((n) => !b.chainOwner.has(n))
+  const orphans = orphansOf(dump, nat, b, sepChains)
+  const orphanEndpointChains = [...orphans.filter((n) => seps.get(n) !== null), ...orphans.filter((n) => seps.get(n) === null)]
   const anyComment = [...nat.values()].some((c) => c.rules.some((r) => r.comment))
   if (!anyComment && nat.size > 0) layout.add('no-comments')
   return {family: dump.family, servicePorts: b.ports, chainOwner: b.chainOwner, orphanEndpointChains, foreign: readForeign(dump), layout: [...layout]}

@@ -1,4 +1,5 @@
 /** Small readers of the facts kube-proxy puts in a rule (typed views from the parser). */
+import {mayHaveModule} from '../parse/lazy-rule.js'
 import type {Rule} from '../parse/types.js'
 import {quantizeProbability} from '../trace/matches.js'
 import type {EndpointModel, RuleRef} from './types.js'
@@ -43,6 +44,7 @@ function randomProbability(rule: Rule): number | undefined {
 }
 
 export function recentOf(rule: Rule): {command?: string; seconds?: number} | null {
+  if (!mayHaveModule(rule, 'recent')) return null // every SVC rule is asked: do not decode them all
   for (const m of rule.matches) if (m.typed?.kind === 'recent') return {command: m.typed.command, seconds: m.typed.seconds}
   return null
 }

@@ -33,6 +33,19 @@ const BUILTIN_WITH_VALUE = new Set([
   '-i', '--in-interface', '-o', '--out-interface',
 ])
 
+/**
+ * One shared, frozen empty array for every option without arguments and every match or target
+ * without options: a kube-proxy dump has hundreds of thousands of them, and `[]` costs an
+ * allocation each. Frozen so that a stray push fails loudly instead of changing every rule.
+ */
+const NONE = Object.freeze([]) as unknown as never[]
+
+/** Adds an option, allocating the owner's array on its first option. */
+function addOption(owner: {options: Option[]}, option: Option): void {
+  if (owner.options === NONE) owner.options = [option]
+  else owner.options.push(option)
+}
+
 /** Reused across calls: the parser is synchronous and copies what it keeps. */
 const tokens: Tokens = createTokens()
 
@@ -126,7 +139,7 @@ class RuleBuilder {
   private builtin(k: number): number {
     const t = this.t
     const flag = intern(t.text[k])
-    const option: Option = {flag, args: [], negated: this.takeNegation()}
+    const option: Option = {flag, args: NONE, negated: this.takeNegation()}
     if (option.negated) option.negation = 'before-flag'
     let next = k + 1
     if (flag !== '-f' && flag !== '--fragment') {
@@ -156,7 +169,7 @@ class RuleBuilder {
     }
     if (this.takeNegation()) this.error('bad-negation', k, '"!" cannot negate -m')
     const module = intern(t.text[k + 1])
-    const match: Match = {module, options: []}
+    const match: Match = {module, options: NONE}
     this.lastModule = module
     this.owner = match
     this.rule.matches.push(match)
@@ -172,7 +185,7 @@ class RuleBuilder {
       return k + 1
     }
     if (this.rule.target) this.error('duplicate-target', k, 'more than one -j/-g in a rule')
-    const target: Target = {name: t.text[k + 1], goto: t.text[k].startsWith('-g') || t.text[k] === '--goto', options: []}
+    const target: Target = {name: t.text[k + 1], goto: t.text[k].startsWith('-g') || t.text[k] === '--goto', options: NONE}
     this.rule.target = target
     this.targetStart = k
     this.owner = target
@@ -182,7 +195,7 @@ class RuleBuilder {
   /** `--flag args...` belonging to the target, the current -m match, or an implicit protocol match. */
   private option(k: number): number {
     const t = this.t
-    const option: Option = {flag: intern(t.text[k]), args: [], negated: this.takeNegation()}
+    const option: Option = {flag: intern(t.text[k]), args: NONE, negated: this.takeNegation()}
     if (option.negated) option.negation = 'before-flag'
     let first = k + 1
     // `--dport ! 80`: negation before the value (older iptables, hand-written rules)
@@ -195,7 +208,7 @@ class RuleBuilder {
     while (next < t.count && !isFlag(t, next) && !isBang(t, next)) next++
     // Exact-size arrays: a 400k-rule dump holds a million of these.
     if (next > first) option.args = next === first + 1 ? [t.text[first]] : t.text.slice(first, next)
-    this.ownerFor(k).options.push(option)
+    addOption(this.ownerFor(k), option)
     return next
   }
 
@@ -204,7 +217,7 @@ class RuleBuilder {
     // Options after -p PROTO without -m, or continuing a module after a builtin criterion.
     const module = this.lastModule ?? (this.protocol && IMPLICIT_PROTOCOL_MODULES.has(this.protocol) ? this.protocol : null)
     if (module === null) this.error('unknown-option', k, `unknown option "${this.t.text[k]}" (no -m module or -p protocol before it)`)
-    const match: Match = {module, implicit: true, options: []}
+    const match: Match = {module, implicit: true, options: NONE}
     this.rule.matches.push(match)
     this.matchStarts.push(k)
     this.owner = match
@@ -215,27 +228,34 @@ class RuleBuilder {
   private decode(): void {
     const rule = this.rule
     // Arrays grown by push have spare capacity; a 400k-rule dump makes that add up.
-    rule.matches = rule.matches.slice()
-    for (const match of rule.matches) if (match.options.length > 0) match.options = match.options.slice()
-    rule.matches.forEach((match, m) => {
-      const typed = decodeMatch(match.module, match.options, (i, message) =>
-        this.error('bad-option-value', this.optionColumn(this.matchStarts[m], match.options[i].flag), message),
-      )
-      if (!typed) return
+    rule.matches = rule.matches.length === 0 ? NONE : rule.matches.slice()
+    for (const match of rule.matches) if (match.options.length > 1) match.options = match.options.slice()
+    for (let m = 0; m < rule.matches.length; m++) {
+      const match = rule.matches[m]
+      this.decodingFrom = this.matchStarts[m]
+      this.decodingOptions = match.options
+      const typed = decodeMatch(match.module, match.options, this.reportOption)
+      if (!typed) continue
       match.typed = typed
       if (typed.kind === 'comment') rule.comment ??= typed.comment
       else if (typed.kind === 'protocol') rule.protocol ??= typed.value
       else if (typed.kind === 'source') rule.source ??= typed.value
       else if (typed.kind === 'destination') rule.destination ??= typed.value
-    })
+    }
     const target = rule.target
     if (!target) return
-    if (target.options.length > 0) target.options = target.options.slice()
-    const typed = decodeTarget(target.name, target.options, (i, message) =>
-      this.error('bad-option-value', this.optionColumn(this.targetStart, target.options[i].flag), message),
-    )
+    if (target.options.length > 1) target.options = target.options.slice()
+    this.decodingFrom = this.targetStart
+    this.decodingOptions = target.options
+    const typed = decodeTarget(target.name, target.options, this.reportOption)
     if (typed) target.typed = typed
   }
+
+  /** The match or target being decoded, for issue columns: one reporter per rule, not a closure per match. */
+  private decodingFrom = 0
+  private decodingOptions: Option[] = NONE
+  private readonly reportOption = (i: number, message: string): void =>
+    this.error('bad-option-value', this.optionColumn(this.decodingFrom, this.decodingOptions[i].flag), message)
 
   /** Token index of the first `flag` at or after token `from` (errors are rare: a scan is fine). */
   private optionColumn(from: number, flag: string): number {

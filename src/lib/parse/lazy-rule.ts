@@ -137,6 +137,16 @@ export function jumpsToChain(rule: Rule): boolean {
   return rule instanceof LazyRule ? rule.jumpsToChain : rule.target?.typed?.kind === 'jump'
 }
 
+/**
+ * false when the rule certainly has no `-m WORD` match: a lazy, undecoded rule whose line does
+ * not even contain WORD (and no backslash, which could spell it in quotes). Lets readers skip
+ * decoding rules that cannot have, say, a `recent` match.
+ */
+export function mayHaveModule(rule: Rule, module: string): boolean {
+  if (!(rule instanceof LazyRule) || rule.decoded) return true
+  return rule.raw.includes(module) || rule.raw.includes('\\')
+}
+
 export function targetIsGoto(rule: Rule): boolean {
   return rule instanceof LazyRule ? rule.targetGoto : rule.target?.goto === true
 }

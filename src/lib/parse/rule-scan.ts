@@ -39,8 +39,52 @@ export interface RuleScan {
   unterminatedQuoteAt: number
 }
 
-/** Splits into word offsets the way tokenize.ts does; returns the word count, -1 if too many words. */
+/**
+ * Splits into word offsets the way tokenize.ts does; returns the word count, -1 if too many
+ * words. Lines without tabs or backslashes (nearly all) are cut with indexOf, which is several
+ * times faster than reading every character.
+ */
 function splitWords(line: string, from: number): {count: number; unterminatedQuoteAt: number} {
+  if (line.indexOf('\t', from) >= 0 || line.indexOf('\\', from) >= 0) return splitWordsByCharacter(line, from)
+  const n = line.length
+  let count = 0
+  let unterminatedQuoteAt = -1
+  let nextQuote = nextIndex(line, '"', from)
+  let i = from
+  while (i < n) {
+    if (line.charCodeAt(i) === SPACE) {
+      i++
+      continue
+    }
+    if (count === MAX_WORDS) return {count: -1, unterminatedQuoteAt}
+    const wordStart = i
+    let end = nextIndex(line, ' ', i)
+    let kind = 0
+    if (nextQuote < end) {
+      // A quoted section: the closing quote ends the word, spaces inside do not.
+      kind = nextQuote === wordStart ? 1 : 2
+      const close = line.indexOf('"', nextQuote + 1)
+      if (close < 0) {
+        unterminatedQuoteAt = nextQuote
+        end = n
+      } else end = close + 1
+      nextQuote = nextIndex(line, '"', end)
+    }
+    starts[count] = wordStart
+    ends[count] = end
+    quoting[count++] = kind
+    i = end
+  }
+  return {count, unterminatedQuoteAt}
+}
+
+function nextIndex(line: string, what: string, from: number): number {
+  const at = line.indexOf(what, from)
+  return at < 0 ? line.length : at
+}
+
+/** The general case: tabs as separators, backslash escapes inside quotes. */
+function splitWordsByCharacter(line: string, from: number): {count: number; unterminatedQuoteAt: number} {
   const n = line.length
   let count = 0
   let unterminatedQuoteAt = -1

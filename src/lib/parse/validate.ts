@@ -12,12 +12,12 @@ export function validateCompleteDump(dump: IptablesDump): void {
     const chains = new Set(table.chains.map((c) => c.name))
     for (const chain of table.chains) {
       for (const rule of chain.rules) {
-        // Lazy rules answer these from their scan, without decoding.
-        const name = targetNameOf(rule)
-        if (name === undefined || chains.has(name)) continue
-        // -g always names a chain; -j names a chain unless it is a target extension.
+        // Lazy rules answer these from their scan, without decoding. -g always names a chain;
+        // -j names a chain unless it is a target extension (checked first: it is the cheap test).
         const goto = targetIsGoto(rule)
-        if (goto || jumpsToChain(rule)) {
+        if (!goto && !jumpsToChain(rule)) continue
+        const name = targetNameOf(rule)
+        if (name !== undefined && !chains.has(name)) {
           const flag = goto ? '-g' : '-j'
           dump.issues.push(
             issueAt('error', 'missing-jump-target', rule.line, targetColumn(rule, flag, name), `${flag} ${name}: no such chain in table ${table.name}`, rule.raw),

@@ -3,18 +3,25 @@
  * the file and line (`nodes/k8s-1/iptables-save.txt:12:5: ...`).
  */
 import {InputError} from '../errors.js'
-import {formatIssue, parseRules} from '../parse/index.js'
+import {formatIssue, materializeAll, parseRules} from '../parse/index.js'
 import type {IptablesDump, ParseIssue} from '../parse/types.js'
 import type {NodeCapture, RulesText} from '../snapshot/types.js'
 
 export interface ParseNodeOptions {
   table?: string
-  /** false: keep going past error-level issues (kpx rules shows them all). */
+  /**
+   * false: keep going past error-level issues (kpx rules shows them all); every rule is then
+   * decoded. Strict parsing is lazy: rules decode when read, and errors found that late are
+   * raised by `assertNoLateErrors` once the command has done its work.
+   */
   strict?: boolean
 }
 
+/** Where each parsed dump came from, for late (lazy) errors. */
+const origins = new WeakMap<IptablesDump, string>()
+
 export function parseNodeRules(node: NodeCapture, opts: ParseNodeOptions = {}): IptablesDump {
-  if (node.parsed?.iptables) return node.parsed.iptables
+  if (node.parsed?.iptables) return opts.strict === false ? materializeAll(node.parsed.iptables) : node.parsed.iptables
   if (!node.iptables) {
     throw new InputError(`node ${node.name} has no IPv4 rules (iptables-save.txt)`, [
       'capture them with `iptables-save -c > nodes/' + node.name + '/iptables-save.txt`',
@@ -26,7 +33,7 @@ export function parseNodeRules(node: NodeCapture, opts: ParseNodeOptions = {}): 
 }
 
 export function parseNodeRules6(node: NodeCapture, opts: ParseNodeOptions = {}): IptablesDump | undefined {
-  if (node.parsed?.ip6tables) return node.parsed.ip6tables
+  if (node.parsed?.ip6tables) return opts.strict === false ? materializeAll(node.parsed.ip6tables) : node.parsed.ip6tables
   if (!node.ip6tables) return undefined
   const dump = parseText(node.ip6tables, {...opts})
   node.parsed = {...node.parsed, ip6tables: dump}
@@ -34,9 +41,24 @@ export function parseNodeRules6(node: NodeCapture, opts: ParseNodeOptions = {}):
 }
 
 function parseText(rules: RulesText, opts: ParseNodeOptions): IptablesDump {
-  const dump = parseRules(rules.text, {table: opts.table})
-  if (opts.strict !== false) assertNoErrors(rules.origin, dump.issues)
+  const strict = opts.strict !== false
+  const dump = parseRules(rules.text, {table: opts.table, lazy: strict})
+  origins.set(dump, rules.origin)
+  if (strict) assertNoErrors(rules.origin, dump.issues)
   return dump
+}
+
+/**
+ * After a command has read what it needs: an error found while decoding a lazy rule (a bad
+ * option value on a rule the trace walked) is an InputError naming FILE:LINE, as it would have
+ * been had the whole dump been decoded up front. Rules never read are not checked.
+ */
+export function assertNoLateErrors(nodes: NodeCapture[]): void {
+  for (const node of nodes) {
+    for (const dump of [node.parsed?.iptables, node.parsed?.ip6tables]) {
+      if (dump) assertNoErrors(origins.get(dump) ?? node.name, dump.issues)
+    }
+  }
 }
 
 /** Throws an InputError for the first error-level issue, saying how many more there are. */

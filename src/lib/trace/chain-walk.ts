@@ -37,7 +37,8 @@ interface ChainIndex {
   hostDst: (string | null)[]
 }
 
-const indexes = new WeakMap<IptablesDump, Map<string, ChainIndex>>()
+/** Per dump: every chain by table and name, and the ChainIndex of those walked so far. */
+const indexes = new WeakMap<IptablesDump, {chains: Map<string, Chain>; walked: Map<string, ChainIndex>}>()
 
 function ruleHostDst(rule: Rule): string | null {
   const d = rule.destination
@@ -50,17 +51,26 @@ function ruleHostDst(rule: Rule): string | null {
   return host.includes(':') ? normalizeIp(host) : host
 }
 
-/** Finds a chain, building the dump's chain index on first use. */
+/**
+ * Finds a chain. Its per-rule index is built the first time the chain is walked, not for the
+ * whole dump: with lazily parsed rules, reading every rule's destination would decode them all.
+ */
 export function lookupChain(dump: IptablesDump, table: string, chain: string): ChainIndex | undefined {
   let index = indexes.get(dump)
   if (!index) {
-    index = new Map()
-    for (const t of dump.tables) {
-      for (const c of t.chains) index.set(`${t.name}\u0000${c.name}`, {chain: c, hostDst: c.rules.map(ruleHostDst)})
-    }
+    index = {chains: new Map(), walked: new Map()}
+    for (const t of dump.tables) for (const c of t.chains) index.chains.set(`${t.name}\u0000${c.name}`, c)
     indexes.set(dump, index)
   }
-  return index.get(`${table}\u0000${chain}`)
+  const key = `${table}\u0000${chain}`
+  let walked = index.walked.get(key)
+  if (!walked) {
+    const c = index.chains.get(key)
+    if (!c) return undefined
+    walked = {chain: c, hostDst: c.rules.map(ruleHostDst)}
+    index.walked.set(key, walked)
+  }
+  return walked
 }
 
 export interface WalkLimits {
@@ -213,8 +223,11 @@ export class ChainWalker {
   private redirect(state: WalkState, rule: Rule, step: TraceStep): Continuation {
     const typed = rule.target?.typed
     const port = typed?.kind === 'redirect' && typed.toPorts ? typed.toPorts.from : state.dport
-    // REDIRECT sends to the primary address of the incoming interface (loopback when node-sourced).
-    const dst = state.hook === 'OUTPUT' ? (state.dst.includes(':') ? '::1' : '127.0.0.1') : state.dst
+    // REDIRECT sends to the primary address of the incoming interface (loopback when
+    // node-sourced): a local address either way, so the packet is delivered (INPUT), not forwarded.
+    const v6 = state.dst.includes(':')
+    const loopback = v6 ? '::1' : '127.0.0.1'
+    const dst = state.hook === 'OUTPUT' ? loopback : (this.ctx.primaryAddress?.[v6 ? 6 : 4] ?? loopback)
     return {state: fork(state, {dst, dport: port, dnat: {endpoint: formatHostPort(dst, port), step}}), end: 'accept', verdictStep: step}
   }
 
