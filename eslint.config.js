@@ -12,5 +12,5 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_', varsIgnorePattern: '^_'}],
     },
   },
-  {files: ['test/**', 'bench/**', 'bin/**'], rules: {'no-console': 'off', '@typescript-eslint/no-unused-expressions': 'off'}},
+  {files: ['test/**', 'bench/**', 'bin/**', 'scripts/**'], rules: {'no-console': 'off', '@typescript-eslint/no-unused-expressions': 'off'}},
 )
