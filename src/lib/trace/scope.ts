@@ -1,0 +1,113 @@
+/**
+ * The part of a dump a trace to one address needs for its kube-proxy model: the service ports
+ * whose entry rules name that address (or, for a node address, that NodePort), with all their
+ * chains, endpoints and filter rules. Tracing `IP:PORT` on a 10k-service dump then builds a
+ * model of one service port instead of 10k; the packet itself is still walked through the
+ * whole dump, so only the service facts come from this slice.
+ */
+import {canonicalIp} from '../snapshot/cluster-index.js'
+import {parseServiceComment} from '../kube-proxy/comments.js'
+import {chainHash, chainKind, isServiceGroupChain, jumpTarget} from '../kube-proxy/ownership.js'
+import {destinationHost, destinationPort, hasDstTypeLocal} from '../kube-proxy/rule-facts.js'
+import type {Chain, IptablesDump, Rule, Table} from '../parse/types.js'
+
+export interface ScopeTarget {
+  dst: string
+  dport: number
+  /** The destination is one of the node's addresses (NodePorts apply). */
+  local: boolean
+}
+
+const ENTRY_CHAINS = new Set(['KUBE-SERVICES', 'KUBE-NODEPORTS'])
+const FILTER_CHAINS = new Set(['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-NODEPORTS', 'KUBE-PROXY-FIREWALL'])
+
+function commentKey(rule: Rule): string | null {
+  const ref = parseServiceComment(rule.comment)
+  return ref ? `${ref.namespace}/${ref.name}:${ref.portName}` : null
+}
+
+/** Whether a rule's own match names the target: its destination address, or a NodePort on a local address. */
+function addresses(rule: Rule, target: ScopeTarget, wanted: string, nodePorts: boolean): boolean {
+  if (target.local && (nodePorts || hasDstTypeLocal(rule)) && destinationPort(rule) === target.dport) return true
+  const host = destinationHost(rule)
+  return host !== null && canonicalIp(host) === wanted
+}
+
+class Scope {
+  readonly hashes = new Set<string>()
+  readonly keys = new Set<string>()
+  readonly seps = new Set<string>()
+  private readonly wanted: string
+
+  constructor(private readonly target: ScopeTarget) {
+    this.wanted = canonicalIp(target.dst)
+  }
+
+  /** Pass 1: service ports the entry rules (nat) and reject/drop rules (filter) send the target to. */
+  findPorts(nat: Chain[], filter: Chain[]): void {
+    for (const chain of nat) {
+      if (!ENTRY_CHAINS.has(chain.name)) continue
+      for (const rule of chain.rules) {
+        const target = jumpTarget(rule)
+        if (target && isServiceGroupChain(target) && addresses(rule, this.target, this.wanted, chain.name === 'KUBE-NODEPORTS')) this.hashes.add(chainHash(target))
+      }
+    }
+    for (const chain of filter) {
+      if (!FILTER_CHAINS.has(chain.name)) continue
+      for (const rule of chain.rules) {
+        const key = rule.comment ? commentKey(rule) : null
+        if (key && addresses(rule, this.target, this.wanted, false)) this.keys.add(key)
+      }
+    }
+  }
+
+  /** The nat chains of the found ports (entry rules filtered to them), and the names their comments give. */
+  natChains(nat: Chain[]): Chain[] {
+    const out: Chain[] = []
+    for (const chain of nat) {
+      if (ENTRY_CHAINS.has(chain.name)) {
+        const rules = chain.rules.filter((rule) => this.keepEntry(rule))
+        out.push({...chain, rules})
+      } else if (isServiceGroupChain(chain.name) && this.hashes.has(chainHash(chain.name))) {
+        for (const rule of chain.rules) {
+          const target = jumpTarget(rule)
+          if (target && chainKind(target) === 'sep') this.seps.add(target)
+        }
+        out.push(chain)
+      }
+    }
+    // SEP chains are added in the dump's order (as the full model would meet them).
+    const kept = new Map(out.map((c) => [c.name, c]))
+    return nat.flatMap((c) => kept.get(c.name) ?? (this.seps.has(c.name) ? [c] : []))
+  }
+
+  private keepEntry(rule: Rule): boolean {
+    const target = jumpTarget(rule)
+    if (!target || !isServiceGroupChain(target) || !this.hashes.has(chainHash(target))) return false
+    const key = rule.comment ? commentKey(rule) : null
+    if (key) this.keys.add(key)
+    return true
+  }
+
+  filterChains(filter: Chain[]): Chain[] {
+    return filter.filter((c) => FILTER_CHAINS.has(c.name)).map((chain) => ({...chain, rules: chain.rules.filter((rule) => {
+      const key = rule.comment ? commentKey(rule) : null
+      return key !== null && this.keys.has(key)
+    })}))
+  }
+}
+
+/** A dump holding only what the kube-proxy model needs to describe the service port(s) at `target`. */
+export function scopeDump(dump: IptablesDump, target: ScopeTarget): IptablesDump {
+  const nat = dump.tables.find((t) => t.name === 'nat')?.chains ?? []
+  const filter = dump.tables.find((t) => t.name === 'filter')?.chains ?? []
+  const scope = new Scope(target)
+  scope.findPorts(nat, filter)
+  const natChains = scope.natChains(nat)
+  const tables: Table[] = []
+  for (const table of dump.tables) {
+    if (table.name === 'nat') tables.push({...table, chains: natChains})
+    else if (table.name === 'filter') tables.push({...table, chains: scope.filterChains(filter)})
+  }
+  return {...dump, tables}
+}

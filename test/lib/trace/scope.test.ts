@@ -1,0 +1,43 @@
+/**
+ * A trace builds the kube-proxy model only for the service ports at its destination
+ * (src/lib/trace/scope.ts). That smaller model must find the same service port, with the same
+ * facts and endpoints, as the model of the whole dump: for every address, port and NodePort of
+ * every service port in the corpus and the examples, each protocol, local or not.
+ */
+import {expect} from 'chai'
+import {readdirSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {buildProxyModel} from '../../../src/lib/kube-proxy/model.js'
+import {parseRules} from '../../../src/lib/parse/index.js'
+import {scopeDump} from '../../../src/lib/trace/scope.js'
+import {findServicePort} from '../../../src/lib/trace/target.js'
+import {CORPUS_DIR} from '../../helpers/corpus.js'
+
+const files = [
+  ...readdirSync(CORPUS_DIR).filter((f) => f.endsWith('.rules')).map((f) => join(CORPUS_DIR, f)),
+  ...['ghost/nodes/k8s-1', 'nginx/nodes/hjdevelop', 'modern/nodes/node-a', 'modern/nodes/node-c'].map((n) => `examples/${n}/iptables-save.txt`),
+]
+
+describe('trace: the scoped model finds what the whole model finds', () => {
+  for (const file of files) {
+    it(file.split('/').slice(-3).join('/'), () => {
+      const dump = parseRules(readFileSync(file, 'utf8'))
+      const full = buildProxyModel(dump)
+      let cases = 0
+      for (const p of full.servicePorts.values()) {
+        const targets: [string, number, boolean][] = [...p.clusterIPs, ...p.externalIPs, ...p.loadBalancerIPs].flatMap((ip): [string, number, boolean][] => [[ip, p.port ?? 80, false], [ip, p.port ?? 80, true], [ip, 9999, false]])
+        for (const np of p.nodePorts) targets.push(['192.168.99.1', np, true])
+        for (const [dst, dport, local] of targets) {
+          const scoped = buildProxyModel(scopeDump(dump, {dst, dport, local}))
+          for (const proto of ['tcp', 'udp', 'sctp']) {
+            cases++
+            const want = findServicePort(full, dst, dport, proto, local)
+            expect(findServicePort(scoped, dst, dport, proto, local), `${dst}:${dport}/${proto}${local ? ' local' : ''}`).to.deep.equal(want)
+          }
+        }
+      }
+      if (full.servicePorts.size > 0) expect(cases, 'service ports exercised').to.be.greaterThan(0)
+    })
+  }
+})
