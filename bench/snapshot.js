@@ -28,6 +28,8 @@ function clusterFromRules(text) {
   const clusterIp = /^-A KUBE-SERVICES -d (\S+)\/32 -p tcp -m comment --comment "([^/]+)\/([^:]+):(\S+) cluster IP" -m tcp --dport (\d+)/
   const nodePort = /^-A KUBE-NODEPORTS -p tcp -m comment --comment "([^/]+)\/([^:]+):\S+" -m tcp --dport (\d+)/
   const endpoint = /^-A KUBE-SVC-\S+ -m comment --comment "([^/]+)\/([^:]+):\S+ -> ([\d.]+):(\d+)"/
+  // Services without endpoints appear only as filter-table REJECT rules.
+  const rejected = /^-A KUBE-SERVICES -d (\S+)\/32 -p tcp -m comment --comment "([^/]+)\/([^:]+):(\S+) has no endpoints" -m tcp --dport (\d+)/
   const get = (ns, name) => {
     const key = `${ns}/${name}`
     if (!services.has(key)) services.set(key, {ns, name, ip: '', port: 0, portName: '', nodePort: undefined, endpoints: []})
@@ -38,6 +40,7 @@ function clusterFromRules(text) {
     if ((m = clusterIp.exec(line))) Object.assign(get(m[2], m[3]), {ip: m[1], portName: m[4], port: Number(m[5])})
     else if ((m = nodePort.exec(line))) get(m[1], m[2]).nodePort = Number(m[3])
     else if ((m = endpoint.exec(line))) get(m[1], m[2]).endpoints.push({ip: m[3], port: Number(m[4])})
+    else if ((m = rejected.exec(line))) Object.assign(get(m[2], m[3]), {ip: m[1], portName: m[4], port: Number(m[5])})
   }
   const items = []
   for (const s of services.values()) {
