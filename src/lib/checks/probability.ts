@@ -9,12 +9,9 @@
 
 const TWO_POW_31 = 2 ** 31
 
-/** The probability the kernel actually applies for a configured `p`. */
-export function quantizeProbability(p: number): number {
-  if (!(p > 0)) return 0
-  if (p >= 1) return 1
-  return Math.round(p * TWO_POW_31) / TWO_POW_31
-}
+/** The probability the kernel actually applies for a configured `p` (one definition, the tracer's). */
+export {quantizeProbability} from '../trace/matches.js'
+import {quantizeProbability} from '../trace/matches.js'
 
 /**
  * Tolerance for "this rule carries kube-proxy's 1/(n-i)". kube-proxy wrote `%0.5f` before 1.26
