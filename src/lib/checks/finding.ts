@@ -3,6 +3,7 @@ import type {Chain, Rule} from '../parse/types.js'
 import {chainOf, type RulesView} from './rules-view.js'
 import {serviceChainHash} from './service-names.js'
 import {evidenceOf, type Check, type CheckContext, type Finding, type Severity} from './types.js'
+import {targetNameOf} from '../parse/lazy-rule.js'
 
 export interface FindingFields {
   message: string
@@ -45,7 +46,7 @@ export function reaches(view: RulesView, table: string, from: string, to: string
   while (queue.length > 0) {
     const chain = chainOf(view, table, queue.shift() as string)
     for (const rule of chain?.rules ?? []) {
-      const next = rule.target?.name
+      const next = targetNameOf(rule)
       if (!next || seen.has(next)) continue
       if (next === to) return true
       seen.add(next)

@@ -7,6 +7,7 @@
 import {classifyChain, KUBE_SERVICES, type ChainKind} from '../kube-proxy/names.js'
 import type {Chain, IptablesDump, IpFamily, Rule} from '../parse/types.js'
 import {formatEndpoint, parseEndpoint} from '../net/ip.js'
+import {mayHaveModule, targetNameOf} from '../parse/lazy-rule.js'
 import {serviceChainHash, servicePortFromComment} from './service-names.js'
 
 export interface EndpointJump {
@@ -108,7 +109,11 @@ export function buildRulesView(dump: IptablesDump, opts: {origin?: string; hashI
     for (const chain of table.chains) {
       chains.set(chain.name, chain)
       view.ruleCount += chain.rules.length
-      for (const rule of chain.rules) if (rule.target) targets.add(rule.target.name)
+      // targetNameOf: the name without decoding a lazily parsed rule (most rules are never decoded).
+      for (const rule of chain.rules) {
+        const target = targetNameOf(rule)
+        if (target) targets.add(target)
+      }
       if (table.name === 'nat') readNatChain(view, chain, opts.hashIndex)
       else collectNoEndpointRules(view, chain)
     }
@@ -154,7 +159,7 @@ function hashServicePort(chain: Chain, hashIndex?: Map<string, string>): string 
 function readCascade(chain: Chain, kind: ChainKind, servicePort?: string): Cascade {
   const cascade: Cascade = {chain: chain.name, kind, servicePort, jumps: [], affinity: false}
   for (const rule of chain.rules) {
-    const target = rule.target?.name
+    const target = targetNameOf(rule)
     if (!target || !target.startsWith('KUBE-SEP-')) continue
     if (isAffinityCheck(rule)) {
       cascade.affinity = true
@@ -168,6 +173,7 @@ function readCascade(chain: Chain, kind: ChainKind, servicePort?: string): Casca
 function readEndpointChain(chain: Chain, servicePort?: string): EndpointChain {
   const endpointChain: EndpointChain = {chain: chain.name, servicePort}
   for (const rule of chain.rules) {
+    if (targetNameOf(rule) !== 'DNAT') continue // decode only the DNAT rule, not the MARK-MASQ one
     const typed = rule.target?.typed
     if (typed?.kind === 'dnat' && typed.to.length > 0) {
       endpointChain.endpoint = canonicalEndpoint(typed.to[0].text)
@@ -195,7 +201,7 @@ function readServiceEntry(rule: Rule): ServiceEntryRule | undefined {
 function collectNoEndpointRules(view: RulesView, chain: Chain): void {
   for (const rule of chain.rules) {
     const match = rule.comment ? NO_ENDPOINTS_COMMENT.exec(rule.comment) : null
-    const target = rule.target?.name
+    const target = targetNameOf(rule)
     if (!match || (target !== 'REJECT' && target !== 'DROP')) continue
     const servicePort = servicePortFromComment(rule.comment)
     if (servicePort) view.noEndpointRules.push({rule, servicePort, local: Boolean(match[1])})
@@ -219,6 +225,7 @@ function nameEndpointChainsFromCascades(view: RulesView): void {
 // These run once per rule of a 300k-rule dump: plain loops, no intermediate arrays.
 
 export function probabilityOf(rule: Rule): number | undefined {
+  if (!mayHaveModule(rule, 'statistic')) return undefined
   for (const {typed} of rule.matches) {
     if (typed?.kind === 'statistic' && typed.mode === 'random') return typed.probability ?? Number.NaN
   }
@@ -227,6 +234,7 @@ export function probabilityOf(rule: Rule): number | undefined {
 
 /** Session affinity: `-m recent --rcheck` sends returning clients to their endpoint first. */
 export function isAffinityCheck(rule: Rule): boolean {
+  if (!mayHaveModule(rule, 'recent')) return false
   for (const {typed} of rule.matches) {
     if (typed?.kind === 'recent' && (typed.command === 'rcheck' || typed.command === 'update')) return true
   }

@@ -11,8 +11,8 @@ import {parseRuleLine} from './iptables-rule.js'
 import {LazyRule} from './lazy-rule.js'
 import {scanRuleLine} from './rule-scan.js'
 import {issueAt} from './issues.js'
-import type {Counters, DumpFormat, IpFamily, IptablesDump, Rule} from './types.js'
-import {validateCompleteDump, noteUnknownExtensions} from './validate.js'
+import type {Chain, Counters, DumpFormat, IpFamily, IptablesDump, Rule} from './types.js'
+import {jumpTargetExists, validateCompleteDump, noteUnknownExtensions} from './validate.js'
 
 export interface ParseOptions {
   /** Skip auto-detection. */
@@ -103,8 +103,9 @@ class LineReader {
   }
 
   private readDash(line: string, lineNo: number, counters?: Counters, from = 0): void {
+    if (startsWithWord(line, from, '-A') || startsWithWord(line, from, '-I')) return this.readRule(line, lineNo, from, counters)
     const word = line.slice(from, line.indexOf(' ', from) < 0 ? line.length : line.indexOf(' ', from))
-    if (word === '-A' || word === '-I' || word === '--append' || word === '--insert') return this.readRule(line, lineNo, from, counters)
+    if (word === '--append' || word === '--insert') return this.readRule(line, lineNo, from, counters)
     if (this.format === 'iptables-S' && (word === '-N' || word === '-P')) return this.readSDeclaration(line, lineNo, word)
     this.error('unknown-line', lineNo, from, `unexpected "${word}" (expected -A or -I${this.format === 'iptables-S' ? ', -N or -P' : ''})`, line)
   }
@@ -123,23 +124,33 @@ class LineReader {
     if (!state) return
     const rule = this.opts.lazy ? this.lazyRule(line, lineNo, from, state.table.name, counters) : parseRuleLine(line, from, {table: state.table.name, line: lineNo, counters, issues: this.builder.issues})
     if (!rule) return
-    const {chain, declared} = this.chainFor(state, rule.chain)
-    if (!declared && this.format === 'iptables-save') {
-      this.error('undeclared-chain', lineNo, line.indexOf(rule.chain, from), `chain ${rule.chain} is not declared in table ${state.table.name}`, line)
-    }
+    const chain = this.chainFor(state, rule.chain, line, lineNo, from)
     if (!this.sawIpv6 && !(rule instanceof LazyRule) && (rule.source?.value.includes(':') || rule.destination?.value.includes(':'))) this.sawIpv6 = true
+    if (!this.jumpsUnchecked && !jumpTargetExists(rule, state.chains)) this.jumpsUnchecked = true
     this.builder.addRule(state, chain, rule)
   }
 
-  /** The last chain a rule went to: a chain's rules are contiguous in a dump, so this is the usual answer. */
-  private lastChain: {state: unknown; name: string; result: ReturnType<DumpBuilder['chainForRule']>} | undefined
+  /**
+   * Set when a rule's -j/-g chain was not declared yet when the rule was read (a forward
+   * reference, or a missing chain): only then does finish walk the whole dump for missing targets.
+   */
+  private jumpsUnchecked = false
 
-  private chainFor(state: ReturnType<DumpBuilder['table']>, name: string): ReturnType<DumpBuilder['chainForRule']> {
+  /** The last chain a rule went to: a chain's rules are contiguous in a dump, so this is the usual answer. */
+  private lastChain: Chain | undefined
+  private lastChainState: unknown
+
+  /** The rule's chain; an undeclared one is reported (once: a repeat is the last chain). */
+  private chainFor(state: ReturnType<DumpBuilder['table']>, name: string, line: string, lineNo: number, from: number): Chain {
     const last = this.lastChain
-    if (last && last.state === state && last.name === name) return {chain: last.result.chain, declared: true}
-    const result = this.builder.chainForRule(state, name)
-    this.lastChain = {state, name, result}
-    return result
+    if (last && this.lastChainState === state && last.name === name) return last
+    const {chain, declared} = this.builder.chainForRule(state, name)
+    if (!declared && this.format === 'iptables-save') {
+      this.error('undeclared-chain', lineNo, line.indexOf(name, from), `chain ${name} is not declared in table ${state.table.name}`, line)
+    }
+    this.lastChain = chain
+    this.lastChainState = state
+    return chain
   }
 
   /** Scans the line; the rule decodes itself when read. Same structural issues as parseRuleLine. */
@@ -242,7 +253,9 @@ class LineReader {
     this.resolvePendingDeclarations()
     const dump = this.builder.finish()
     dump.family = this.opts.family ?? (this.sawIpv6 ? 6 : 4)
-    if (this.format === 'iptables-save') validateCompleteDump(dump)
+    if (this.format === 'iptables-save') {
+      if (this.jumpsUnchecked) validateCompleteDump(dump)
+    }
     else dump.issues.push(issueAt('warning', 'partial-dump', 0, undefined, partialMessage(this.format, this.opts.table)))
     if (this.opts.strict) noteUnknownExtensions(dump)
     return dump
@@ -255,6 +268,12 @@ class LineReader {
       this.builder.declareChain(this.builder.table(table), d.name, d.line, d.policy, d.counters)
     }
   }
+}
+
+/** `line` has exactly `word` at `from`, then a space or the end (no string is cut: this runs per rule). */
+function startsWithWord(line: string, from: number, word: string): boolean {
+  const end = from + word.length
+  return line.startsWith(word, from) && (end === line.length || line.charCodeAt(end) === 32)
 }
 
 /**

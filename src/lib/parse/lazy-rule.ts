@@ -16,6 +16,8 @@ const VERDICTS = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE'])
 const GOTO = 1
 const HAS_OPTIONS = 2
 const MAY_HAVE_COMMENT = 4
+/** The flags above take the low bits of #facts; the rest hold the offset of the -A/-I word. */
+const FROM_SHIFT = 3
 
 export class LazyRule implements Rule {
   index = 0
@@ -23,12 +25,13 @@ export class LazyRule implements Rule {
   declare counters?: Counters
   // Private fields stay out of Object.keys, spreads and deep equality: a LazyRule looks like
   // the plain parts of a Rule until decoded.
-  readonly #from: number
   readonly #issues: ParseIssue[]
   // What the scan found, kept until decoded (the scan object itself is reused).
   readonly #targetName: string | undefined
+  /** Target flags and the -A/-I offset, packed: a dump holds 400k of these. */
   readonly #targetFlags: number
-  readonly #comment: string | undefined
+  /** The scanned comment: undefined = unknown, a number = packed offsets into raw (see packComment). */
+  #comment: string | number | undefined
   #decoded: Rule | undefined
 
   constructor(
@@ -44,10 +47,9 @@ export class LazyRule implements Rule {
   ) {
     if (scan.insertAt !== undefined) this.insertAt = scan.insertAt
     if (counters) this.counters = counters
-    this.#from = from
     this.#targetName = scan.targetName
-    this.#targetFlags = (scan.targetGoto ? GOTO : 0) | (scan.targetHasOptions ? HAS_OPTIONS : 0) | (scan.mayHaveComment ? MAY_HAVE_COMMENT : 0)
-    this.#comment = scan.comment
+    this.#targetFlags = (scan.targetGoto ? GOTO : 0) | (scan.targetHasOptions ? HAS_OPTIONS : 0) | (scan.mayHaveComment ? MAY_HAVE_COMMENT : 0) | (from << FROM_SHIFT)
+    this.#comment = scan.commentStart < 0 ? undefined : packComment(raw, scan.commentStart, scan.commentEnd)
     this.#issues = issues
   }
 
@@ -55,7 +57,7 @@ export class LazyRule implements Rule {
   decode(): Rule {
     if (!this.#decoded) {
       const found: ParseIssue[] = []
-      const rule = parseRuleLine(this.raw, this.#from, {table: this.table, line: this.line, counters: this.counters, issues: found})
+      const rule = parseRuleLine(this.raw, this.#targetFlags >>> FROM_SHIFT, {table: this.table, line: this.line, counters: this.counters, issues: found})
       if (!rule) throw new Error(`kpx bug: rule at line ${this.line} scanned but not parsed`)
       for (const issue of found) if (issue.code !== 'unbalanced-quote') this.#issues.push(issue)
       this.#decoded = rule
@@ -87,7 +89,10 @@ export class LazyRule implements Rule {
   get comment(): string | undefined {
     if (this.#decoded) return this.#decoded.comment
     if (!(this.#targetFlags & MAY_HAVE_COMMENT)) return undefined
-    return this.#comment ?? this.decode().comment
+    const comment = this.#comment
+    if (typeof comment !== 'number') return comment ?? this.decode().comment
+    const start = comment & 0xffff
+    return (this.#comment = this.raw.slice(start, start + (comment >>> 16)))
   }
 
   get protocol(): Negatable<string> | undefined {
@@ -125,6 +130,14 @@ export class LazyRule implements Rule {
   toJSON(): Rule {
     return this.decode()
   }
+}
+
+/**
+ * A comment's place in its line as one small integer (start in the low 16 bits, length above),
+ * so an unread comment costs no string; a line too long for that keeps the string.
+ */
+function packComment(raw: string, start: number, end: number): string | number {
+  return start < 0x10000 && end - start < 0x4000 ? start | ((end - start) << 16) : raw.slice(start, end)
 }
 
 /** Target name of any rule, without decoding a lazy one. */

@@ -18,7 +18,11 @@ const starts = new Int32Array(MAX_WORDS)
 const ends = new Int32Array(MAX_WORDS)
 /** 0 = plain word, 1 = `"..."` without escapes, 2 = any other quoted word. */
 const quoting = new Uint8Array(MAX_WORDS)
+/** Word kind (see Word) of each word, filled by classifyWords. */
+const kinds = new Uint8Array(MAX_WORDS)
 const fallbackTokens = createTokens()
+/** Where the last split line's unterminated quote opens, -1 if none (set by the split). */
+let unterminatedQuoteAt = -1
 
 export interface RuleScan {
   op: '-A' | '-I'
@@ -30,9 +34,14 @@ export interface RuleScan {
   targetGoto: boolean
   /** Options followed the kept target (then a non-extension name is not a plain jump). */
   targetHasOptions: boolean
-  /** The rule's comment when the line has the usual `-m comment --comment X` shape; undefined = unknown. */
-  comment?: string
-  /** false: the rule certainly has no comment; true: see `comment`, or decode. */
+  /**
+   * Where the rule's comment is in the line, [commentStart, commentEnd), when the line has the
+   * usual `-m comment --comment X` shape; commentStart -1 = unknown. Offsets, not a string: the
+   * rule slices it when read, so 400k comments are not kept alive twice.
+   */
+  commentStart: number
+  commentEnd: number
+  /** false: the rule certainly has no comment; true: see commentStart, or decode. */
   mayHaveComment: boolean
   /** The first -s or -d value contains ':' (family detection). */
   ipv6: boolean
@@ -41,14 +50,14 @@ export interface RuleScan {
 
 /**
  * Splits into word offsets the way tokenize.ts does; returns the word count, -1 if too many
- * words. Lines without tabs or backslashes (nearly all) are cut with indexOf, which is several
- * times faster than reading every character.
+ * words (an unterminated quote's offset goes to `unterminatedQuoteAt`). Lines without tabs or
+ * backslashes (nearly all) are cut with indexOf, several times faster than reading every character.
  */
-function splitWords(line: string, from: number): {count: number; unterminatedQuoteAt: number} {
+function splitWords(line: string, from: number): number {
   if (line.indexOf('\t', from) >= 0 || line.indexOf('\\', from) >= 0) return splitWordsByCharacter(line, from)
   const n = line.length
   let count = 0
-  let unterminatedQuoteAt = -1
+  unterminatedQuoteAt = -1
   let nextQuote = nextIndex(line, '"', from)
   let i = from
   while (i < n) {
@@ -56,9 +65,10 @@ function splitWords(line: string, from: number): {count: number; unterminatedQuo
       i++
       continue
     }
-    if (count === MAX_WORDS) return {count: -1, unterminatedQuoteAt}
+    if (count === MAX_WORDS) return -1
     const wordStart = i
-    let end = nextIndex(line, ' ', i)
+    let end = line.indexOf(' ', i)
+    if (end < 0) end = n
     let kind = 0
     if (nextQuote < end) {
       // A quoted section: the closing quote ends the word, spaces inside do not.
@@ -75,7 +85,7 @@ function splitWords(line: string, from: number): {count: number; unterminatedQuo
     quoting[count++] = kind
     i = end
   }
-  return {count, unterminatedQuoteAt}
+  return count
 }
 
 function nextIndex(line: string, what: string, from: number): number {
@@ -84,10 +94,10 @@ function nextIndex(line: string, what: string, from: number): number {
 }
 
 /** The general case: tabs as separators, backslash escapes inside quotes. */
-function splitWordsByCharacter(line: string, from: number): {count: number; unterminatedQuoteAt: number} {
+function splitWordsByCharacter(line: string, from: number): number {
   const n = line.length
   let count = 0
-  let unterminatedQuoteAt = -1
+  unterminatedQuoteAt = -1
   let i = from
   while (i < n) {
     let c = line.charCodeAt(i)
@@ -95,7 +105,7 @@ function splitWordsByCharacter(line: string, from: number): {count: number; unte
       i++
       continue
     }
-    if (count === MAX_WORDS) return {count: -1, unterminatedQuoteAt}
+    if (count === MAX_WORDS) return -1
     const wordStart = i
     while (i < n && c !== SPACE && c !== TAB && c !== QUOTE) c = line.charCodeAt(++i)
     let kind = 0
@@ -116,20 +126,17 @@ function splitWordsByCharacter(line: string, from: number): {count: number; unte
     ends[count] = i
     quoting[count++] = kind
   }
-  return {count, unterminatedQuoteAt}
+  return count
 }
 
 function wordIs(line: string, k: number, word: string): boolean {
   return quoting[k] === 0 && ends[k] - starts[k] === word.length && line.startsWith(word, starts[k])
 }
 
-function isBang(line: string, k: number): boolean {
-  return quoting[k] === 0 && ends[k] - starts[k] === 1 && line.charCodeAt(starts[k]) === 33
-}
-
 /** What a word is to the rule walk, told apart with a few character tests (this runs per word). */
 const enum Word {
   NotFlag,
+  Bang, // a lone unquoted `!`; every kind after it is a flag
   Source,
   Destination,
   ValueBuiltin, // -p -i -o
@@ -140,38 +147,48 @@ const enum Word {
   Option,
 }
 
-const LONG_FLAGS = new Map<number, [string, Word][]>([
-  [5, [['--src', Word.Source], ['--dst', Word.Destination]]],
-  [6, [['--jump', Word.Jump], ['--goto', Word.Goto]]],
-  [7, [['--match', Word.Module]]],
-  [8, [['--source', Word.Source]]],
-  [10, [['--protocol', Word.ValueBuiltin], ['--fragment', Word.Fragment]]],
-  [13, [['--destination', Word.Destination]]],
-  [14, [['--in-interface', Word.ValueBuiltin]]],
-  [15, [['--out-interface', Word.ValueBuiltin]]],
-])
+/** Long flags by length: `--src`, `--dst`, ... (a switch on length, then one compare, per word). */
+const LONG_FLAGS: [string, Word][][] = []
+for (const [flag, kind] of [
+  ['--src', Word.Source], ['--dst', Word.Destination], ['--jump', Word.Jump], ['--goto', Word.Goto], ['--match', Word.Module],
+  ['--source', Word.Source], ['--protocol', Word.ValueBuiltin], ['--fragment', Word.Fragment], ['--destination', Word.Destination],
+  ['--in-interface', Word.ValueBuiltin], ['--out-interface', Word.ValueBuiltin],
+] as [string, Word][]) (LONG_FLAGS[flag.length] ??= []).push([flag, kind])
 
-const SHORT_FLAGS = new Map<number, Word>([
-  [115, Word.Source], [100, Word.Destination], [112, Word.ValueBuiltin], [105, Word.ValueBuiltin], [111, Word.ValueBuiltin],
-  [102, Word.Fragment], [109, Word.Module], [106, Word.Jump], [103, Word.Goto],
-])
+/** `-x` flags by character code; Word.Option for the rest. */
+const SHORT_FLAGS = new Uint8Array(128).fill(Word.Option)
+for (const [c, kind] of [['s', Word.Source], ['d', Word.Destination], ['p', Word.ValueBuiltin], ['i', Word.ValueBuiltin], ['o', Word.ValueBuiltin],
+  ['f', Word.Fragment], ['m', Word.Module], ['j', Word.Jump], ['g', Word.Goto]] as [string, Word][]) SHORT_FLAGS[c.charCodeAt(0)] = kind
 
-/** Flags as iptables-rule.ts `isFlag` sees them (`-x`, `--x`, unquoted), then which one. */
+/** Flags as iptables-rule.ts `isFlag` sees them (`-x`, `--x`, unquoted), then which one; `!` too. */
 function wordKind(line: string, k: number): Word {
   const start = starts[k]
   const length = ends[k] - start
-  if (quoting[k] !== 0 || length < 2 || line.charCodeAt(start) !== 45) return Word.NotFlag
+  if (quoting[k] !== 0) return Word.NotFlag
+  const first = line.charCodeAt(start)
+  if (length === 1) return first === 33 ? Word.Bang : Word.NotFlag
+  if (first !== 45) return Word.NotFlag
   const c = line.charCodeAt(start + 1)
   if (c !== 45 && !((c >= 65 && c <= 90) || (c >= 97 && c <= 122))) return Word.NotFlag
-  if (length === 2) return SHORT_FLAGS.get(c) ?? Word.Option
+  if (length === 2) return SHORT_FLAGS[c]
   if (c !== 45) return Word.Option
-  const candidates = LONG_FLAGS.get(length)
-  if (candidates) for (const [flag, kind] of candidates) if (line.startsWith(flag, start)) return kind
+  const candidates = LONG_FLAGS[length]
+  if (candidates === undefined) return Word.Option
+  for (let i = 0; i < candidates.length; i++) if (line.startsWith(candidates[i][0], start)) return candidates[i][1]
   return Word.Option
 }
 
-function isFlag(line: string, k: number): boolean {
-  return wordKind(line, k) !== Word.NotFlag
+/** Classifies every word once; the walk then reads `kinds`. */
+function classifyWords(line: string, count: number): void {
+  for (let k = 0; k < count; k++) kinds[k] = wordKind(line, k)
+}
+
+function isFlag(k: number): boolean {
+  return kinds[k] > Word.Bang
+}
+
+function isBang(k: number): boolean {
+  return kinds[k] === Word.Bang
 }
 
 /**
@@ -206,14 +223,16 @@ function simpleText(line: string, k: number): string | undefined {
  * you keep. Returns undefined for lines it cannot handle (more than MAX_WORDS words).
  */
 export function scanRuleLine(line: string, from: number): RuleScan | undefined {
-  const {count, unterminatedQuoteAt} = splitWords(line, from)
+  const count = splitWords(line, from)
   if (count < 0) return undefined
   const scan = scratch
   scan.op = wordIs(line, 0, '-I') || wordIs(line, 0, '--insert') ? '-I' : '-A'
-  scan.chain = scan.insertAt = scan.targetName = scan.comment = undefined
+  scan.chain = scan.insertAt = scan.targetName = undefined
+  scan.commentStart = -1
   scan.targetGoto = scan.targetHasOptions = scan.mayHaveComment = scan.ipv6 = false
   scan.unterminatedQuoteAt = unterminatedQuoteAt
-  if (count < 2 || isFlag(line, 1)) return scan
+  classifyWords(line, count)
+  if (count < 2 || isFlag(1)) return scan
   scan.chain = knownWord(line, 1) ?? simpleText(line, 1) ?? wordText(line, from, 1)
   let k = 2
   if (scan.op === '-I' && k < count && quoting[k] === 0 && /^[0-9]+$/.test(line.slice(starts[k], ends[k]))) scan.insertAt = Number(line.slice(starts[k], ends[k++]))
@@ -221,7 +240,7 @@ export function scanRuleLine(line: string, from: number): RuleScan | undefined {
   return scan
 }
 
-const scratch: RuleScan = {op: '-A', chain: undefined, targetGoto: false, targetHasOptions: false, mayHaveComment: false, ipv6: false, unterminatedQuoteAt: -1}
+const scratch: RuleScan = {op: '-A', chain: undefined, targetGoto: false, targetHasOptions: false, mayHaveComment: false, ipv6: false, unterminatedQuoteAt: -1, commentStart: -1, commentEnd: -1}
 
 /** The unescaped text of word k, through the full tokenizer (rare: quoted chain or target names). */
 function wordText(line: string, from: number, k: number): string {
@@ -251,18 +270,18 @@ class FactWalk {
     this.owner = 'none'
     let k = first
     while (k < count) {
-      const kind = wordKind(line, k)
-      if (kind !== Word.NotFlag) {
+      const kind = kinds[k]
+      if (kind > Word.Bang) {
         const negated = this.negated
         this.negated = false
         k = this.flag(k, kind, negated)
       } else {
-        if (isBang(line, k)) this.negated = true
+        if (kind === Word.Bang) this.negated = true
         k++
       }
     }
     if (!this.commentKnown) {
-      scratch.comment = undefined
+      scratch.commentStart = -1
       scratch.mayHaveComment = true
     }
   }
@@ -289,8 +308,8 @@ class FactWalk {
   /** A builtin criterion; one with no value is an error that adds no match and keeps the owner. */
   private builtin(k: number, negated: boolean, kind: Word): number {
     let next = k + 1
-    if (next < this.count && isBang(this.line, next) && !negated) next++
-    if (next >= this.count || isFlag(this.line, next)) return next
+    if (next < this.count && isBang(next) && !negated) next++
+    if (next >= this.count || isFlag(next)) return next
     if ((kind === Word.Source && !this.sawSource) || (kind === Word.Destination && !this.sawDestination)) {
       // ':' is ':' whether quoted or escaped, so the raw word tells as well as the unquoted one
       const at = this.line.indexOf(':', starts[next])
@@ -304,11 +323,11 @@ class FactWalk {
 
   private module(k: number): number {
     const line = this.line
-    if (k + 1 >= this.count || isFlag(line, k + 1)) return k + 1
+    if (k + 1 >= this.count || isFlag(k + 1)) return k + 1
     this.owner = 'match'
     if (quoting[k + 1] !== 0) this.commentKnown = false
     else if (wordIs(line, k + 1, 'comment')) {
-      if (!scratch.mayHaveComment) scratch.comment = quickComment(line, k + 2, this.count)
+      if (!scratch.mayHaveComment) quickComment(line, k + 2, this.count)
       scratch.mayHaveComment = true
     }
     return k + 2
@@ -316,7 +335,7 @@ class FactWalk {
 
   private target(k: number, goto: boolean): number {
     const line = this.line
-    if (k + 1 >= this.count || isFlag(line, k + 1)) return k + 1
+    if (k + 1 >= this.count || isFlag(k + 1)) return k + 1
     const name = knownWord(line, k + 1) ?? simpleText(line, k + 1) ?? wordText(line, this.from, k + 1)
     if (name === '') return k + 1
     scratch.targetName = name
@@ -330,9 +349,9 @@ class FactWalk {
   private option(k: number, negated: boolean): number {
     const line = this.line
     let first = k + 1
-    if (!negated && first + 1 < this.count && isBang(line, first) && !isFlag(line, first + 1)) first++
+    if (!negated && first + 1 < this.count && isBang(first) && !isFlag(first + 1)) first++
     let next = first
-    while (next < this.count && !isFlag(line, next) && !isBang(line, next)) next++
+    while (next < this.count && !isFlag(next) && !isBang(next)) next++
     if (this.owner === 'target') scratch.targetHasOptions = true
     else if (this.owner === 'none') {
       // An implicit match: it continues the last -m module, which may be `comment`.
@@ -345,9 +364,16 @@ class FactWalk {
 
 const walk = new FactWalk()
 
-/** `--comment X` right after `-m comment`: X, when plain; undefined otherwise. */
-function quickComment(line: string, k: number, count: number): string | undefined {
-  if (k + 1 >= count || !wordIs(line, k, '--comment')) return undefined
-  if (isFlag(line, k + 1) || isBang(line, k + 1)) return undefined
-  return simpleText(line, k + 1)
+/** `--comment X` right after `-m comment`: X's offsets into scratch, when plain (else left unknown). */
+function quickComment(line: string, k: number, count: number): void {
+  if (k + 1 >= count || !wordIs(line, k, '--comment')) return
+  if (isFlag(k + 1) || isBang(k + 1)) return
+  const word = k + 1
+  if (quoting[word] === 0) {
+    scratch.commentStart = starts[word]
+    scratch.commentEnd = ends[word]
+  } else if (quoting[word] === 1 && ends[word] - starts[word] >= 2 && line.charCodeAt(ends[word] - 1) === QUOTE) {
+    scratch.commentStart = starts[word] + 1
+    scratch.commentEnd = ends[word] - 1
+  }
 }

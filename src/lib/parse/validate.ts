@@ -12,20 +12,28 @@ export function validateCompleteDump(dump: IptablesDump): void {
     const chains = new Set(table.chains.map((c) => c.name))
     for (const chain of table.chains) {
       for (const rule of chain.rules) {
-        // Lazy rules answer these from their scan, without decoding. -g always names a chain;
-        // -j names a chain unless it is a target extension (checked first: it is the cheap test).
-        const goto = targetIsGoto(rule)
-        if (!goto && !jumpsToChain(rule)) continue
-        const name = targetNameOf(rule)
-        if (name !== undefined && !chains.has(name)) {
-          const flag = goto ? '-g' : '-j'
-          dump.issues.push(
-            issueAt('error', 'missing-jump-target', rule.line, targetColumn(rule, flag, name), `${flag} ${name}: no such chain in table ${table.name}`, rule.raw),
-          )
-        }
+        if (jumpTargetExists(rule, chains)) continue
+        const name = targetNameOf(rule) ?? ''
+        const flag = targetIsGoto(rule) ? '-g' : '-j'
+        dump.issues.push(
+          issueAt('error', 'missing-jump-target', rule.line, targetColumn(rule, flag, name), `${flag} ${name}: no such chain in table ${table.name}`, rule.raw),
+        )
       }
     }
   }
+}
+
+/**
+ * false when the rule jumps (-j to a user chain, or -g) to a chain not in `chains`. Chains are
+ * only ever added, so a reader that sees true while reading a rule can skip the rule in
+ * validateCompleteDump; that spares a whole-dump walk over cold rules.
+ */
+export function jumpTargetExists(rule: Rule, chains: {has(name: string): boolean}): boolean {
+  // Lazy rules answer these from their scan, without decoding. -g always names a chain;
+  // -j names a chain unless it is a target extension.
+  if (!targetIsGoto(rule) && !jumpsToChain(rule)) return true
+  const name = targetNameOf(rule)
+  return name === undefined || chains.has(name)
 }
 
 function targetColumn(rule: Rule, flag: string, name: string): number {

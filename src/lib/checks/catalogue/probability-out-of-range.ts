@@ -1,5 +1,6 @@
 import {chainsOf, makeFinding} from '../finding.js'
 import type {Check, Finding} from '../types.js'
+import {mayHaveModule} from '../../parse/lazy-rule.js'
 
 export const probabilityOutOfRange: Check = {
   id: 'probability-out-of-range',
@@ -12,6 +13,7 @@ export const probabilityOutOfRange: Check = {
     const findings: Finding[] = []
     for (const [view, chain] of chainsOf(ctx, 'nat')) {
       for (const rule of chain.rules) {
+        if (!mayHaveModule(rule, 'statistic')) continue // no need to decode it
         for (const match of rule.matches) {
           const typed = match.typed
           if (typed?.kind !== 'statistic' || typed.mode !== 'random') continue

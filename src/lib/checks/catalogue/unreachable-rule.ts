@@ -1,6 +1,7 @@
 import type {Rule} from '../../parse/types.js'
 import {chainsOf, isServiceChain, makeFinding} from '../finding.js'
 import type {Check, Finding} from '../types.js'
+import {targetIsGoto, targetNameOf} from '../../parse/lazy-rule.js'
 
 /** Targets after which netfilter never looks at the next rule of the chain. */
 const TERMINAL_TARGETS = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'REJECT', 'DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT'])
@@ -10,6 +11,7 @@ const TERMINAL_TARGETS = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'REJECT',
  * records the client). A match kpx does not understand counts as a condition.
  */
 function isUnconditional(rule: Rule): boolean {
+  if (certainlyConditional(rule)) return false
   return rule.matches.every((m) => m.typed?.kind === 'comment' || (m.typed?.kind === 'recent' && m.typed.command === 'set'))
 }
 
@@ -19,9 +21,17 @@ function isUnconditional(rule: Rule): boolean {
  * for the traffic that reaches them.
  */
 function endsChain(rule: Rule): boolean {
-  const target = rule.target
+  const target = targetNameOf(rule)
   if (!target) return false
-  return target.goto || TERMINAL_TARGETS.has(target.name) || isServiceChain(target.name)
+  return targetIsGoto(rule) || TERMINAL_TARGETS.has(target) || isServiceChain(target)
+}
+
+/** Criteria that make a rule conditional; found in the raw text outside its comment, no decoding needed. */
+const CONDITION_WORDS = [' -s ', ' -d ', ' -p ', ' -i ', ' -o ', ' -m statistic ', ' -m mark ', ' -m addrtype ', ' -m conntrack ', ' -m set ']
+
+function certainlyConditional(rule: Rule): boolean {
+  const comment = rule.comment ?? ''
+  return CONDITION_WORDS.some((word) => rule.raw.includes(word) && !comment.includes(word.trim()))
 }
 
 export const unreachableRule: Check = {
@@ -35,7 +45,7 @@ export const unreachableRule: Check = {
     const findings: Finding[] = []
     for (const table of ['nat', 'filter', 'mangle', 'raw']) {
       for (const [view, chain] of chainsOf(ctx, table)) {
-        const stop = chain.rules.findIndex((r) => isUnconditional(r) && endsChain(r))
+        const stop = chain.rules.findIndex((r) => endsChain(r) && isUnconditional(r))
         if (stop < 0 || stop === chain.rules.length - 1) continue
         const blocker = chain.rules[stop]
         const hidden = chain.rules.length - stop - 1
