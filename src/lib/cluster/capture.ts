@@ -157,6 +157,9 @@ async function kubeProxyPodsByNode(client: ClusterClient, namespace: string, sel
   return byNode
 }
 
+/** Errors this close to a node's deadline are reported as the node timing out. */
+const DEADLINE_SLACK_MS = 50
+
 /** Reads one node under its deadline; never throws (a failure is recorded in meta). */
 async function captureNode(client: ClusterClient, node: Node, proxyConfig: KubeProxyConfig | undefined, opts: CaptureOptions & ResolvedReadDefaults): Promise<{capture: NodeCapture; error?: KpxError}> {
   const name = node.metadata.name
@@ -166,10 +169,11 @@ async function captureNode(client: ClusterClient, node: Node, proxyConfig: KubeP
   opts.signal?.addEventListener('abort', onOuterAbort, {once: true})
   let timer: NodeJS.Timeout | undefined
   const deadline = Date.now() + opts.nodeTimeoutMs
+  const nodeTimeout = () => new ClusterAccessError(`node ${name}: no answer within ${opts.nodeTimeoutMs} ms`, ['raise --node-timeout'], 'node-timeout')
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
+      reject(nodeTimeout()) // settle the race first: aborting rejects the read as well
       controller.abort()
-      reject(new ClusterAccessError(`node ${name}: no answer within ${opts.nodeTimeoutMs} ms`, ['raise --node-timeout'], 'node-timeout'))
     }, opts.nodeTimeoutMs)
   })
   const reading = readNode(client, node, {...opts, deadline, signal: controller.signal})
@@ -178,7 +182,11 @@ async function captureNode(client: ClusterClient, node: Node, proxyConfig: KubeP
     const read = await Promise.race([reading, timeout])
     return {capture: nodeCapture(node, read, proxyConfig, started)}
   } catch (error) {
-    const kpx = error instanceof KpxError ? error : new ClusterAccessError((error as Error).message, [], 'node-failed', error)
+    // Past the deadline, whichever fired first (the exec's own timeout, the abort, the node timer),
+    // the node did not answer in time: say that, once, the same way every time.
+    // (The exec's own timer is computed from the same deadline and may fire a hair earlier.)
+    const late = Date.now() >= deadline - DEADLINE_SLACK_MS && !(opts.signal?.aborted ?? false)
+    const kpx = late ? nodeTimeout() : error instanceof KpxError ? error : new ClusterAccessError((error as Error).message, [], 'node-failed', error)
     return {capture: {name, addresses: nodeStatusAddresses(node), meta: {capturedAt: started, error: kpx.message, errorCode: kpx.code}}, error: kpx}
   } finally {
     clearTimeout(timer)

@@ -73,6 +73,12 @@ describe('cluster/capture', () => {
     expect(snapshot.nodes[0].iptables?.text).to.equal(rules)
   })
 
+  it('an exec that times out on its own at the deadline is still reported as the node timeout', async () => {
+    const client = new FakeClusterClient([healthy('a'), healthy('slow', {execTimesOut: true})])
+    const {failures} = await captureSnapshot(client, {allNodes: true, transport: 'kube-proxy', nodeTimeoutMs: 300})
+    expect(failures.map((f) => [f.node, f.code, f.error])).to.deep.equal([['slow', 'node-timeout', 'node slow: no answer within 300 ms']])
+  })
+
   it('keeps at most `concurrency` nodes in flight', async () => {
     const nodes = Array.from({length: 12}, (_, i) => healthy(`n${i}`, {delayMs: 5}))
     const client = new FakeClusterClient(nodes)

@@ -13,6 +13,8 @@ export interface FakeNode {
   kubeProxyPod?: boolean
   /** Exec never answers (the client must time out or be aborted). */
   hang?: boolean
+  /** Exec fails with its own timeout a moment before opts.timeoutMs runs out (execCapture's timer racing the node's). */
+  execTimesOut?: boolean
   /** Exec is refused (like a 403 on pods/exec). */
   execForbidden?: boolean
   delayMs?: number
@@ -100,7 +102,8 @@ export class FakeClusterClient implements ClusterClient {
       const fail = () => reject(new ClusterAccessError(`exec on ${node.name} aborted`, [], 'exec-aborted'))
       if (opts.signal?.aborted) return fail()
       opts.signal?.addEventListener('abort', fail, {once: true})
-      if (!node.hang) setTimeout(resolve, node.delayMs ?? 1)
+      if (node.execTimesOut) setTimeout(() => reject(new ClusterAccessError(`exec on ${node.name} timed out after ${opts.timeoutMs} ms`, [], 'exec-timeout')), Math.max(0, opts.timeoutMs - 20))
+      else if (!node.hang) setTimeout(resolve, node.delayMs ?? 1)
     })
   }
 
