@@ -8,7 +8,7 @@ import type {Match, Option, ParseIssue, Rule, Target} from './types.js'
 import type {ListedColumns} from './iptables-list-columns.js'
 import {parseListedExtensions} from './iptables-list-extensions.js'
 import {opt, splitBang} from './iptables-list-tokens.js'
-import {decodeMatch} from './typed-matches.js'
+import {decodeMatch, noteConvenienceField} from './typed-matches.js'
 import {decodeTarget} from './typed-targets.js'
 
 /** Module name given to extension text the listing parser could not explain (kept verbatim). */
@@ -86,10 +86,7 @@ function decodeAll(rule: Rule, ctx: ListedRuleContext): void {
     )
     if (!typed) continue
     match.typed = typed
-    if (typed.kind === 'comment') rule.comment ??= typed.comment
-    else if (typed.kind === 'protocol') rule.protocol ??= typed.value
-    else if (typed.kind === 'source') rule.source ??= typed.value
-    else if (typed.kind === 'destination') rule.destination ??= typed.value
+    noteConvenienceField(rule, typed)
   }
   const target = rule.target
   if (!target) return

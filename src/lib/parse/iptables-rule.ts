@@ -5,7 +5,7 @@
  */
 import type {Counters, Match, Option, ParseIssue, Rule, Target} from './types.js'
 import {createTokens, type Tokens, tokenizeInto} from './tokenize.js'
-import {decodeMatch, IMPLICIT_PROTOCOL_MODULES} from './typed-matches.js'
+import {decodeMatch, IMPLICIT_PROTOCOL_MODULES, noteConvenienceField} from './typed-matches.js'
 import {decodeTarget} from './typed-targets.js'
 import {issueAt} from './issues.js'
 
@@ -237,10 +237,7 @@ class RuleBuilder {
       const typed = decodeMatch(match.module, match.options, this.reportOption)
       if (!typed) continue
       match.typed = typed
-      if (typed.kind === 'comment') rule.comment ??= typed.comment
-      else if (typed.kind === 'protocol') rule.protocol ??= typed.value
-      else if (typed.kind === 'source') rule.source ??= typed.value
-      else if (typed.kind === 'destination') rule.destination ??= typed.value
+      noteConvenienceField(rule, typed)
     }
     const target = rule.target
     if (!target) return

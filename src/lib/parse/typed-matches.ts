@@ -14,7 +14,7 @@ import {
   parseProbability,
   parseWordList,
 } from './decode-values.js'
-import type {Option, TypedMatch} from './types.js'
+import type {Option, Rule, TypedMatch} from './types.js'
 
 type Decoder = (options: Option[], report: OptionIssueReporter) => TypedMatch | undefined
 
@@ -254,3 +254,11 @@ const DECODERS = new Map<string, Decoder>([
 
 /** Modules whose options, written after `-p PROTO` without `-m`, belong to an implicit match. */
 export const IMPLICIT_PROTOCOL_MODULES = new Set(['tcp', 'udp', 'sctp', 'udplite', 'icmp', 'icmpv6', 'ipv6-icmp'])
+
+/** The Rule's convenience copies (comment, protocol, source, destination): the first of each wins. */
+export function noteConvenienceField(rule: Rule, typed: TypedMatch): void {
+  if (typed.kind === 'comment') rule.comment ??= typed.comment
+  else if (typed.kind === 'protocol') rule.protocol ??= typed.value
+  else if (typed.kind === 'source') rule.source ??= typed.value
+  else if (typed.kind === 'destination') rule.destination ??= typed.value
+}
