@@ -8,7 +8,7 @@ import {renderCheckList, renderCheckReport} from '../lib/render/check.js'
 import {makeChalk} from '../lib/render/colors.js'
 import {captureLive} from '../lib/source/live.js'
 import {loadSnapshot} from '../lib/source/load.js'
-import {assertNoLateErrors, parseNodeRules, parseNodeRules6} from '../lib/source/parse-node.js'
+import {assertNoLateErrors, parseBothFamilies} from '../lib/source/parse-node.js'
 
 export type CheckResult = CheckReport | {checks: ReturnType<typeof listChecks>}
 
@@ -50,7 +50,7 @@ Exit codes: 0 when nothing is at or above --fail-on, 1 when something is, 2 for 
       only: flags.only,
       skip: flags.skip,
       namespace: flags['all-namespaces'] ? undefined : flags.namespace,
-      parse: (node) => [node.iptables ? parseNodeRules(node, {table: flags.table}) : undefined, parseNodeRules6(node, {table: flags.table})],
+      parse: (node) => parseBothFamilies(node, flags.table),
     })
     assertNoLateErrors(snapshot.nodes) // rules are decoded lazily: a rule a check read may be bad
     const render = flags.output === 'junit' ? () => renderJUnit(report, {failOn: flags['fail-on']}) : () => renderCheckReport(report, {chalk, failOn: flags['fail-on']})

@@ -5,7 +5,7 @@ import {makeChalk} from '../lib/render/colors.js'
 import {renderServices, type NodeServices} from '../lib/render/services.js'
 import {captureLive} from '../lib/source/live.js'
 import {loadSnapshot, selectNodes} from '../lib/source/load.js'
-import {assertNoLateErrors, parseNodeRules, parseNodeRules6} from '../lib/source/parse-node.js'
+import {assertNoLateErrors, parseBothFamilies} from '../lib/source/parse-node.js'
 import {listServicePorts} from '../lib/trace/index.js'
 
 export type ServicesResult = NodeServices[]
@@ -26,7 +26,7 @@ Service names come from rule comments and, where comments are missing (kube-prox
     const snapshot = selectNodes(await loadSnapshot({snapshot: flags.snapshot, rules: flags.rules, nodeIps: flags['node-ip'], live: () => captureLive(flags, this)}), flags.node)
     // Dual-stack nodes implement each Service port once per family: list both.
     const result = snapshot.nodes.map((node) => {
-      const dumps = [node.iptables ? parseNodeRules(node, {table: flags.table}) : undefined, parseNodeRules6(node, {table: flags.table})]
+      const dumps = parseBothFamilies(node, flags.table)
       const services = dumps.flatMap((dump) => (dump ? listServicePorts(buildProxyModel(dump, {services: snapshot.cluster?.services}), snapshot) : []))
       return {node: node.name, services}
     })

@@ -185,10 +185,6 @@ function renderDifferences(results: TraceResult[], chalk: ChalkInstance): string
   return [chalk.bold(chalk.yellow(`nodes disagree (${groups.size} different results)`)), ...[...groups].map(([sig, nodes]) => `  ${nodes.join(', ')}: ${sig}`)].join('\n')
 }
 
-export function formatProbability(p: number): string {
-  return Number.isInteger(p) ? String(p) : p.toFixed(5).replace(/0+$/, '')
-}
-
 export function formatPercent(p: number): string {
   return `${(p * 100).toFixed(p === 1 || p === 0 ? 0 : 2)}%`
 }

@@ -27,7 +27,7 @@ export function parseNodeRules(node: NodeCapture, opts: ParseNodeOptions = {}): 
       'capture them with `iptables-save -c > nodes/' + node.name + '/iptables-save.txt`',
     ])
   }
-  const dump = parseText(node.iptables, opts)
+  const dump = parseText(node.iptables, opts, 4)
   node.parsed = {...node.parsed, iptables: dump}
   return dump
 }
@@ -35,17 +35,29 @@ export function parseNodeRules(node: NodeCapture, opts: ParseNodeOptions = {}): 
 export function parseNodeRules6(node: NodeCapture, opts: ParseNodeOptions = {}): IptablesDump | undefined {
   if (node.parsed?.ip6tables) return opts.strict === false ? materializeAll(node.parsed.ip6tables) : node.parsed.ip6tables
   if (!node.ip6tables) return undefined
-  const dump = parseText(node.ip6tables, {...opts})
+  const dump = parseText(node.ip6tables, opts, 6)
   node.parsed = {...node.parsed, ip6tables: dump}
   return dump
 }
 
-function parseText(rules: RulesText, opts: ParseNodeOptions): IptablesDump {
+/** `family` for ip6tables-save.txt only: a file named so is IPv6 even with no address in it. */
+function parseText(rules: RulesText, opts: ParseNodeOptions, family: 4 | 6): IptablesDump {
   const strict = opts.strict !== false
-  const dump = parseRules(rules.text, {table: opts.table, lazy: strict})
+  const dump = parseRules(rules.text, {table: opts.table, lazy: strict, ...(family === 6 ? {family} : {})})
   origins.set(dump, rules.origin)
   if (strict) assertNoErrors(rules.origin, dump.issues)
   return dump
+}
+
+/** The parse callback the tracer takes: one family, strict, undefined when the node has none. */
+export function parseFamily(node: NodeCapture, family: 4 | 6, table?: string): IptablesDump | undefined {
+  if (family === 6) return parseNodeRules6(node, {table})
+  return node.iptables ? parseNodeRules(node, {table}) : undefined
+}
+
+/** Both families of a node, strict: [IPv4, IPv6], each undefined when absent (check, services). */
+export function parseBothFamilies(node: NodeCapture, table?: string): [IptablesDump | undefined, IptablesDump | undefined] {
+  return [parseFamily(node, 4, table), parseFamily(node, 6, table)]
 }
 
 /**

@@ -2,8 +2,7 @@ import {expect} from 'chai'
 
 import {InputError} from '../../../src/lib/errors.js'
 import {LazyRule} from '../../../src/lib/parse/index.js'
-import {parseFamily} from '../../../src/lib/source/parse-for-trace.js'
-import {assertNoLateErrors, parseNodeRules} from '../../../src/lib/source/parse-node.js'
+import {assertNoLateErrors, parseFamily, parseNodeRules} from '../../../src/lib/source/parse-node.js'
 import type {NodeCapture, Snapshot} from '../../../src/lib/snapshot/types.js'
 import {traceSnapshot} from '../../../src/lib/trace/index.js'
 
