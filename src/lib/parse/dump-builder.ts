@@ -46,20 +46,21 @@ export class DumpBuilder {
     return this.tableStates.get(table)?.chains.get(chain)
   }
 
-  /** Declares a chain; returns false when it was already declared (the first one is kept). */
-  declareChain(state: TableState, name: string, line: number, policy: string | undefined, counters?: Counters): boolean {
+  /** Declares a chain (built by `make` when given); returns false when it was already declared (the first one is kept). */
+  declareChain(state: TableState, name: string, line: number, policy: string | undefined, counters?: Counters, make?: () => Chain): boolean {
     const existing = state.chains.get(name)
     if (existing && !existing.inferred) return false
-    const chain: Chain = existing ?? {name, builtin: false, rules: []}
-    chain.builtin = policy !== undefined
-    if (policy !== undefined) chain.policy = policy
-    if (counters) chain.counters = counters
-    chain.line = line
-    delete chain.inferred
     if (!existing) {
+      const chain = make ? make() : newDeclaredChain(name, line, policy, counters)
       state.chains.set(name, chain)
       state.table.chains.push(chain)
+      return true
     }
+    existing.builtin = policy !== undefined
+    if (policy !== undefined) existing.policy = policy
+    if (counters) existing.counters = counters
+    existing.line = line
+    delete existing.inferred
     return true
   }
 
@@ -89,9 +90,35 @@ export class DumpBuilder {
   finish(): IptablesDump {
     for (const state of this.tableStates.values()) {
       for (const chain of state.reordered) chain.rules.forEach((rule, i) => (rule.index = i + 1))
+      chainMaps.set(state.table, state.chains)
     }
     return this.dump
   }
+}
+
+/** The parser's own name → chain map of each table it built, so readers need not build another. */
+const chainMaps = new WeakMap<Table, Map<string, Chain>>()
+
+/**
+ * A table's chains by name: the parser's map for a table it built and nobody changed since (same
+ * number of chains), else one built now and kept. First of a name wins, as in the parser.
+ */
+export function chainsByName(table: Table): Map<string, Chain> {
+  const known = chainMaps.get(table)
+  if (known && known.size === table.chains.length) return known
+  const map = new Map<string, Chain>()
+  for (const chain of table.chains) if (!map.has(chain.name)) map.set(chain.name, chain)
+  chainMaps.set(table, map)
+  return map
+}
+
+/**
+ * A declared chain built in one literal, keys in the order JSON output has always had: one
+ * object shape per kind, which matters when a dump declares 100k chains.
+ */
+function newDeclaredChain(name: string, line: number, policy: string | undefined, counters: Counters | undefined): Chain {
+  if (policy === undefined) return counters ? {name, builtin: false, rules: [], counters, line} : {name, builtin: false, rules: [], line}
+  return counters ? {name, builtin: true, rules: [], policy, counters, line} : {name, builtin: true, rules: [], policy, line}
 }
 
 /** `[123:4567]` → counters; undefined when malformed. */

@@ -22,7 +22,8 @@ export {decodeMatch} from './typed-matches.js'
 export {decodeTarget, TARGET_EXTENSIONS} from './typed-targets.js'
 export type {OptionIssueReporter} from './decode-values.js'
 export {inferTable} from './infer-table.js'
-export {LazyRule, materializeAll, targetNameOf} from './lazy-rule.js'
+export {destinationOf, LazyRule, materializeAll, targetNameOf} from './lazy-rule.js'
+export {chainsByName} from './dump-builder.js'
 
 /** Parses iptables-save, `iptables -S`, `iptables -L -n` listings, or bare `-A` fragments. */
 export function parseRules(text: string, opts: ParseOptions = {}): IptablesDump {

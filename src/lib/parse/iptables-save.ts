@@ -5,10 +5,11 @@
  * first problem, and keeping comments, counters and line numbers so the dump prints back as read.
  */
 import {DumpBuilder, parseCounters} from './dump-builder.js'
+import {FastRuleReader} from './fast-rules.js'
 import {findGarbageLines} from './garbage.js'
 import {inferTable, inferTableFromChain, peekChainAndTarget} from './infer-table.js'
 import {parseRuleLine} from './iptables-rule.js'
-import {LazyRule} from './lazy-rule.js'
+import {factsOfScan, LazyRule} from './lazy-rule.js'
 import {scanRuleLine} from './rule-scan.js'
 import {issueAt} from './issues.js'
 import type {Chain, Counters, DumpFormat, IpFamily, IptablesDump, Rule} from './types.js'
@@ -62,12 +63,17 @@ class LineReader {
   /** Fragment `:CHAIN` lines wait for the rules that tell their table. */
   private readonly pendingDeclarations: {name: string; line: number; policy?: string; counters?: Counters}[] = []
 
+  /** Most lines of a big iptables-save dump take this path (lazy parsing only). */
+  private readonly fast: FastRuleReader | undefined
+
   constructor(
     private readonly text: string,
     private readonly format: LineFormat,
     private readonly opts: ParseOptions,
   ) {
     this.builder = new DumpBuilder(format)
+    this.fast = format === 'iptables-save' && opts.lazy ? new FastRuleReader(text, this.builder) : undefined
+    if (this.fast && opts.family !== undefined) this.fast.deferring = true
     this.sTable = format === 'iptables-S' ? (opts.table ?? voteTable(text)) : ''
   }
 
@@ -75,6 +81,7 @@ class LineReader {
     const text = this.text
     const garbage = findGarbageLines(text, this.builder.issues)
     if (text.trim().length === 0) this.builder.issues.push(issueAt('warning', 'empty-input', 0, undefined, 'the input is empty'))
+    const fast = this.fast
     let pos = 0
     let lineNo = 0
     const n = text.length
@@ -83,11 +90,18 @@ class LineReader {
       if (end < 0) end = n
       lineNo++
       // CRLF: drop the CR so words and raw text are the same as with LF endings.
-      const line = text.charCodeAt(end - 1) === 13 && end > pos ? text.slice(pos, end - 1) : text.slice(pos, end)
+      const lineEnd = text.charCodeAt(end - 1) === 13 && end > pos ? end - 1 : end
+      const start = pos
       pos = end + 1
-      if (garbage.has(lineNo)) continue
-      this.readLine(line, lineNo)
+      if (garbage.size > 0 && garbage.has(lineNo)) continue
+      if (fast !== undefined && this.current !== undefined) {
+        const c = text.charCodeAt(start)
+        if (c === 58 /* : */ ? fast.declare(this.current, start, lineEnd, lineNo) : fast.readRule(this.current, start, lineEnd, lineNo)) continue
+      }
+      this.readLine(text.slice(start, lineEnd), lineNo)
     }
+    if (fast?.sawIpv6) this.sawIpv6 = true
+    if (fast?.jumpsUnchecked) this.jumpsUnchecked = true
   }
 
   private readLine(line: string, lineNo: number): void {
@@ -163,7 +177,7 @@ class LineReader {
       return void this.error('missing-chain-name', lineNo, from, `${first} needs a chain name`, line)
     }
     if (scan.ipv6) this.sawIpv6 = true
-    return new LazyRule(table, scan.chain, lineNo, line, scan.op, from, scan, this.builder.issues, counters)
+    return new LazyRule(table, scan.chain, lineNo, line, scan.op, factsOfScan(scan, from, line), this.builder.issues, counters)
   }
 
   private tableForRule(line: string, lineNo: number, from: number) {
@@ -195,6 +209,8 @@ class LineReader {
         ? {version: generator[2], backend: generator[3] as 'legacy' | 'nf_tables'}
         : {version: generator[2]}
       if (generator[1] === 'ip6tables') this.sawIpv6 = true
+      // The family is known: rule lines need not be scanned for IPv6 addresses, so may wait.
+      if (this.fast) this.fast.deferring = true
     }
   }
 
@@ -255,6 +271,7 @@ class LineReader {
     dump.family = this.opts.family ?? (this.sawIpv6 ? 6 : 4)
     if (this.format === 'iptables-save') {
       if (this.jumpsUnchecked) validateCompleteDump(dump)
+      this.fast?.finish()
     }
     else dump.issues.push(issueAt('warning', 'partial-dump', 0, undefined, partialMessage(this.format, this.opts.table)))
     if (this.opts.strict) noteUnknownExtensions(dump)

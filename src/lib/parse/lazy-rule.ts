@@ -7,6 +7,7 @@
  * Decoding problems found late are appended to the dump's `issues`, the same objects eager
  * parsing creates (the unbalanced quote, already reported by the scan, is not repeated).
  */
+import {FastRuleScanner} from './fast-scan.js'
 import {parseRuleLine} from './iptables-rule.js'
 import type {RuleScan} from './rule-scan.js'
 import {TARGET_EXTENSIONS} from './typed-targets.js'
@@ -18,6 +19,36 @@ const HAS_OPTIONS = 2
 const MAY_HAVE_COMMENT = 4
 /** The flags above take the low bits of #facts; the rest hold the offset of the -A/-I word. */
 const FROM_SHIFT = 3
+
+/** What a scan found, for a LazyRule to keep until it is decoded. */
+export interface LazyFacts {
+  targetName: string | undefined
+  /** packFlags(...) */
+  flags: number
+  /** packComment(...), or undefined when the scan could not tell. */
+  comment: string | number | undefined
+  insertAt?: number
+}
+
+/** Target flags and the -A/-I offset in one small integer: a dump holds 400k of these. */
+export function packFlags(goto: boolean, hasOptions: boolean, mayHaveComment: boolean, from: number): number {
+  return (goto ? GOTO : 0) | (hasOptions ? HAS_OPTIONS : 0) | (mayHaveComment ? MAY_HAVE_COMMENT : 0) | (from << FROM_SHIFT)
+}
+
+/** The facts of a rule-scan.ts scan (whose object is reused: this copies them). */
+export function factsOfScan(scan: RuleScan, from: number, raw: string): LazyFacts {
+  return {
+    targetName: scan.targetName,
+    flags: packFlags(scan.targetGoto, scan.targetHasOptions, scan.mayHaveComment, from),
+    comment: scan.commentStart < 0 ? undefined : packComment(raw, scan.commentStart, scan.commentEnd),
+    insertAt: scan.insertAt,
+  }
+}
+
+/** Whether a -j NAME (not -g) names a user chain, from the scan's facts alone. */
+export function scannedJumpToChain(name: string, hasOptions: boolean): boolean {
+  return !VERDICTS.has(name) && !TARGET_EXTENSIONS.has(name) && !hasOptions
+}
 
 export class LazyRule implements Rule {
   index = 0
@@ -40,16 +71,15 @@ export class LazyRule implements Rule {
     readonly line: number,
     readonly raw: string,
     readonly op: '-A' | '-I',
-    from: number,
-    scan: RuleScan,
+    facts: LazyFacts,
     issues: ParseIssue[],
     counters: Counters | undefined,
   ) {
-    if (scan.insertAt !== undefined) this.insertAt = scan.insertAt
+    if (facts.insertAt !== undefined) this.insertAt = facts.insertAt
     if (counters) this.counters = counters
-    this.#targetName = scan.targetName
-    this.#targetFlags = (scan.targetGoto ? GOTO : 0) | (scan.targetHasOptions ? HAS_OPTIONS : 0) | (scan.mayHaveComment ? MAY_HAVE_COMMENT : 0) | (from << FROM_SHIFT)
-    this.#comment = scan.commentStart < 0 ? undefined : packComment(raw, scan.commentStart, scan.commentEnd)
+    this.#targetName = facts.targetName
+    this.#targetFlags = facts.flags
+    this.#comment = facts.comment
     this.#issues = issues
   }
 
@@ -107,6 +137,19 @@ export class LazyRule implements Rule {
     return this.decode().destination
   }
 
+  /**
+   * The rule's destination (`-d`), read from the line without decoding when the fast scan can
+   * (a 10k-rule KUBE-SERVICES is read this way by a trace); decoded otherwise.
+   */
+  get destinationPeek(): Negatable<string> | undefined {
+    if (this.#decoded) return this.#decoded.destination
+    const raw = this.raw
+    const scanner = new FastRuleScanner(raw)
+    if (!scanner.scan(this.#targetFlags >>> FROM_SHIFT, raw.length, true)) return this.destination
+    const r = scanner.result
+    return r.destinationStart < 0 ? undefined : {negated: r.destinationNegated, value: raw.slice(r.destinationStart, r.destinationEnd)}
+  }
+
   /** The -j/-g name, without decoding. */
   get targetName(): string | undefined {
     return this.#decoded ? this.#decoded.target?.name : this.#targetName
@@ -136,8 +179,13 @@ export class LazyRule implements Rule {
  * A comment's place in its line as one small integer (start in the low 16 bits, length above),
  * so an unread comment costs no string; a line too long for that keeps the string.
  */
-function packComment(raw: string, start: number, end: number): string | number {
+export function packComment(raw: string, start: number, end: number): string | number {
   return start < 0x10000 && end - start < 0x4000 ? start | ((end - start) << 16) : raw.slice(start, end)
+}
+
+/** The destination (`-d`) of any rule, without decoding a lazy one when its line is plain. */
+export function destinationOf(rule: Rule): Negatable<string> | undefined {
+  return rule instanceof LazyRule ? rule.destinationPeek : rule.destination
 }
 
 /** Target name of any rule, without decoding a lazy one. */

@@ -5,22 +5,22 @@
  */
 import {issueAt} from './issues.js'
 import {jumpsToChain, targetIsGoto, targetNameOf} from './lazy-rule.js'
-import type {IptablesDump, Rule} from './types.js'
+import type {IptablesDump, ParseIssue, Rule} from './types.js'
 
 export function validateCompleteDump(dump: IptablesDump): void {
   for (const table of dump.tables) {
     const chains = new Set(table.chains.map((c) => c.name))
     for (const chain of table.chains) {
-      for (const rule of chain.rules) {
-        if (jumpTargetExists(rule, chains)) continue
-        const name = targetNameOf(rule) ?? ''
-        const flag = targetIsGoto(rule) ? '-g' : '-j'
-        dump.issues.push(
-          issueAt('error', 'missing-jump-target', rule.line, targetColumn(rule, flag, name), `${flag} ${name}: no such chain in table ${table.name}`, rule.raw),
-        )
-      }
+      for (const rule of chain.rules) if (!jumpTargetExists(rule, chains)) dump.issues.push(missingJumpIssue(rule, table.name))
     }
   }
+}
+
+/** The error for a rule whose -j/-g names a chain its table does not have. */
+export function missingJumpIssue(rule: Rule, table: string): ParseIssue {
+  const name = targetNameOf(rule) ?? ''
+  const flag = targetIsGoto(rule) ? '-g' : '-j'
+  return issueAt('error', 'missing-jump-target', rule.line, targetColumn(rule, flag, name), `${flag} ${name}: no such chain in table ${table}`, rule.raw)
 }
 
 /**

@@ -4,6 +4,7 @@
  * chain continues the walk on each branch. Verdicts end the table for this hook.
  */
 import {InputError} from '../errors.js'
+import {chainsByName, destinationOf} from '../parse/index.js'
 import type {Chain, IptablesDump, Rule} from '../parse/types.js'
 import {formatHostPort, normalizeIp} from '../net/match.js'
 import {evaluateMatch, type MatchContext} from './matches.js'
@@ -37,11 +38,12 @@ interface ChainIndex {
   hostDst: (string | null)[]
 }
 
-/** Per dump: every chain by table and name, and the ChainIndex of those walked so far. */
-const indexes = new WeakMap<IptablesDump, {chains: Map<string, Chain>; walked: Map<string, ChainIndex>}>()
+/** Per dump: the ChainIndex of the chains walked so far, by table and name. */
+const indexes = new WeakMap<IptablesDump, Map<string, ChainIndex>>()
 
 function ruleHostDst(rule: Rule): string | null {
-  const d = rule.destination
+  // Read from the line where it can be: decoding a 10k-rule KUBE-SERVICES costs more than the walk.
+  const d = destinationOf(rule)
   if (!d || d.negated) return null
   const slash = d.value.indexOf('/')
   const host = slash < 0 ? d.value : d.value.slice(0, slash)
@@ -56,19 +58,19 @@ function ruleHostDst(rule: Rule): string | null {
  * whole dump: with lazily parsed rules, reading every rule's destination would decode them all.
  */
 export function lookupChain(dump: IptablesDump, table: string, chain: string): ChainIndex | undefined {
-  let index = indexes.get(dump)
-  if (!index) {
-    index = {chains: new Map(), walked: new Map()}
-    for (const t of dump.tables) for (const c of t.chains) index.chains.set(`${t.name}\u0000${c.name}`, c)
-    indexes.set(dump, index)
+  let walkedChains = indexes.get(dump)
+  if (!walkedChains) {
+    walkedChains = new Map()
+    indexes.set(dump, walkedChains)
   }
   const key = `${table}\u0000${chain}`
-  let walked = index.walked.get(key)
+  let walked = walkedChains.get(key)
   if (!walked) {
-    const c = index.chains.get(key)
+    const t = dump.tables.find((candidate) => candidate.name === table)
+    const c = t && chainsByName(t).get(chain)
     if (!c) return undefined
     walked = {chain: c, hostDst: c.rules.map(ruleHostDst)}
-    index.walked.set(key, walked)
+    walkedChains.set(key, walked)
   }
   return walked
 }

@@ -8,7 +8,8 @@
 import {canonicalIp} from '../snapshot/cluster-index.js'
 import {parseServiceComment} from '../kube-proxy/comments.js'
 import {chainHash, chainKind, isServiceGroupChain, jumpTarget} from '../kube-proxy/ownership.js'
-import {destinationHost, destinationPort, hasDstTypeLocal} from '../kube-proxy/rule-facts.js'
+import {destinationPort, hasDstTypeLocal} from '../kube-proxy/rule-facts.js'
+import {chainsByName, destinationOf} from '../parse/index.js'
 import type {Chain, IptablesDump, Rule, Table} from '../parse/types.js'
 
 export interface ScopeTarget {
@@ -19,6 +20,8 @@ export interface ScopeTarget {
 }
 
 const ENTRY_CHAINS = new Set(['KUBE-SERVICES', 'KUBE-NODEPORTS'])
+/** The per-service chains of one service port share its hash (see ownership.ts isServiceGroupChain). */
+const GROUP_PREFIXES = ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-EXT-', 'KUBE-FW-', 'KUBE-XLB-']
 const FILTER_CHAINS = new Set(['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-NODEPORTS', 'KUBE-PROXY-FIREWALL'])
 
 function commentKey(rule: Rule): string | null {
@@ -26,11 +29,17 @@ function commentKey(rule: Rule): string | null {
   return ref ? `${ref.namespace}/${ref.name}:${ref.portName}` : null
 }
 
-/** Whether a rule's own match names the target: its destination address, or a NodePort on a local address. */
+/**
+ * Whether a rule's own match names the target: its destination address, or a NodePort on a
+ * local address. Read without decoding the rule where possible: KUBE-SERVICES has a rule per
+ * service port, and only the port's number in the line's text can make a NodePort match.
+ */
 function addresses(rule: Rule, target: ScopeTarget, wanted: string, nodePorts: boolean): boolean {
-  if (target.local && (nodePorts || hasDstTypeLocal(rule)) && destinationPort(rule) === target.dport) return true
-  const host = destinationHost(rule)
-  return host !== null && canonicalIp(host) === wanted
+  if (target.local && rule.raw.includes(String(target.dport)) && (nodePorts || hasDstTypeLocal(rule)) && destinationPort(rule) === target.dport) return true
+  const d = destinationOf(rule)
+  if (!d || d.negated) return false
+  const [host, prefix] = d.value.split('/')
+  return (prefix === undefined || prefix === '32' || prefix === '128') && canonicalIp(host) === wanted
 }
 
 class Scope {
@@ -61,24 +70,36 @@ class Scope {
     }
   }
 
-  /** The nat chains of the found ports (entry rules filtered to them), and the names their comments give. */
-  natChains(nat: Chain[]): Chain[] {
-    const out: Chain[] = []
-    for (const chain of nat) {
-      if (ENTRY_CHAINS.has(chain.name)) {
-        const rules = chain.rules.filter((rule) => this.keepEntry(rule))
-        out.push({...chain, rules})
-      } else if (isServiceGroupChain(chain.name) && this.hashes.has(chainHash(chain.name))) {
+  /**
+   * The nat chains of the found ports (entry rules filtered to them), and the names their
+   * comments give. Found by name (a port's chains share its hash), not by reading 10^5 chains.
+   */
+  natChains(nat: Table | undefined): Chain[] {
+    if (!nat) return []
+    const byName = chainsByName(nat)
+    const kept = new Set<Chain>()
+    for (const name of ENTRY_CHAINS) {
+      const chain = byName.get(name)
+      if (chain) kept.add({...chain, rules: chain.rules.filter((rule) => this.keepEntry(rule))})
+    }
+    for (const hash of this.hashes) {
+      for (const prefix of GROUP_PREFIXES) {
+        const chain = byName.get(prefix + hash)
+        if (!chain) continue
         for (const rule of chain.rules) {
           const target = jumpTarget(rule)
           if (target && chainKind(target) === 'sep') this.seps.add(target)
         }
-        out.push(chain)
+        kept.add(chain)
       }
     }
-    // SEP chains are added in the dump's order (as the full model would meet them).
-    const kept = new Map(out.map((c) => [c.name, c]))
-    return nat.flatMap((c) => kept.get(c.name) ?? (this.seps.has(c.name) ? [c] : []))
+    for (const sep of this.seps) {
+      const chain = byName.get(sep)
+      if (chain) kept.add(chain)
+    }
+    // In the dump's order, as the full model would meet them (entry chains by name: they were copied).
+    const order = new Map(nat.chains.map((chain, i) => [chain.name, i]))
+    return [...kept].sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0))
   }
 
   private keepEntry(rule: Rule): boolean {
@@ -99,11 +120,12 @@ class Scope {
 
 /** A dump holding only what the kube-proxy model needs to describe the service port(s) at `target`. */
 export function scopeDump(dump: IptablesDump, target: ScopeTarget): IptablesDump {
-  const nat = dump.tables.find((t) => t.name === 'nat')?.chains ?? []
+  const natTable = dump.tables.find((t) => t.name === 'nat')
+  const nat = natTable?.chains ?? []
   const filter = dump.tables.find((t) => t.name === 'filter')?.chains ?? []
   const scope = new Scope(target)
   scope.findPorts(nat, filter)
-  const natChains = scope.natChains(nat)
+  const natChains = scope.natChains(natTable)
   const tables: Table[] = []
   for (const table of dump.tables) {
     if (table.name === 'nat') tables.push({...table, chains: natChains})

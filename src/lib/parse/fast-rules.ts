@@ -1,0 +1,266 @@
+/**
+ * Lazy rules straight from the dump's text for iptables-save input. Two speeds:
+ * - deferred (the dump names its generator, so its address family is known): a rule line is
+ *   checked (declared chain, existing jump target, balanced quotes) and only its place is kept
+ *   in its DeferredChain; the chain scans its lines when first read (rulesOf);
+ * - immediate (`read`): the fast scan's facts (fast-scan.ts) become a LazyRule at once, without
+ *   cutting any word out of the line except a target name.
+ * The chain is found without a string: a chain's rules are contiguous, and iptables-save prints
+ * chains in the order it declared them, so the chain of a line is nearly always the last one
+ * or the next declared one, compared in place.
+ *
+ * Whatever this cannot place (an undeclared chain, a line the fast scan refuses) goes back to the
+ * line reader's full path, which reports the problems.
+ */
+import {DeferredChain, type RuleSource} from './deferred-chain.js'
+import {parseCounters, type DumpBuilder} from './dump-builder.js'
+import {FastRuleScanner, wordEnd} from './fast-scan.js'
+import {parseRuleLine} from './iptables-rule.js'
+import {factsOfScan, LazyRule, packComment, packFlags, scannedJumpToChain, type LazyFacts} from './lazy-rule.js'
+import {issueAt} from './issues.js'
+import {scanRuleLine} from './rule-scan.js'
+import {jumpTargetExists, missingJumpIssue} from './validate.js'
+import type {Chain, Counters, Rule} from './types.js'
+
+type TableState = ReturnType<DumpBuilder['table']>
+
+/** How many declared chains ahead of the last one a prediction may look (empty chains are skipped). */
+const LOOKAHEAD = 4
+
+export class FastRuleReader implements RuleSource {
+  /** Some -j named a chain not declared (yet) when its rule was read: finish must check jumps. */
+  jumpsUnchecked = false
+  sawIpv6 = false
+  /** Set once the dump's generator line tells its address family: rule lines may then be deferred. */
+  deferring = false
+  private readonly scanner: FastRuleScanner
+  /** A second scanner for deferred chains read later, out of the text's order. */
+  private readonly laterScanner: FastRuleScanner
+  private lastState: TableState | undefined
+  private lastChain: Chain | undefined
+  /** Index of lastChain in its table's chain list, -1 when unknown. */
+  private lastPosition = -1
+  private positions = new Map<Chain, number>()
+  private readonly names: string[] = new Array<string>(256).fill('')
+  private readonly facts: LazyFacts = {targetName: undefined, flags: 0, comment: undefined}
+
+  constructor(
+    private readonly text: string,
+    private readonly builder: DumpBuilder,
+  ) {
+    this.scanner = new FastRuleScanner(text)
+    this.laterScanner = new FastRuleScanner(text)
+  }
+
+  /** Reads the rule line [start, end) (counters allowed) into `state`'s table; false: take the full path. */
+  readRule(state: TableState, start: number, end: number, lineNo: number): boolean {
+    return (this.deferring && this.defer(state, start, end, lineNo)) || this.read(state, start, end, lineNo)
+  }
+
+  /**
+   * Files the line with its chain, to be read when the chain's rules are (rulesOf): a `-A` line
+   * of a declared chain that continues the chain's run of lines. Problems inside the rule (a bad
+   * option, an unbalanced quote, a jump to a missing chain) are reported then, as late issues.
+   * false: the line needs reading now.
+   */
+  private defer(state: TableState, start: number, end: number, lineNo: number): boolean {
+    const text = this.text
+    let from = start
+    if (text.charCodeAt(start) === 91 /* [ */) {
+      const close = text.indexOf(']', start)
+      if (close < 0 || close + 1 >= end || text.charCodeAt(close + 1) !== 32 || !isCounters(text, start, close)) return false
+      from = close + 2
+    }
+    if (!text.startsWith('-A ', from)) return false
+    const chainEnd = wordEnd(text, from + 3, end)
+    const first = text.charCodeAt(from + 3)
+    if (chainEnd === from + 3 || first === 45 || first === 33 || first === 34) return false
+    const chain = this.chainAt(state, from + 3, chainEnd)
+    return chain instanceof DeferredChain && chain.defer(start, lineNo)
+  }
+
+  /** Set once the whole dump is read: from then on, rulesOf reports jumps to missing chains itself. */
+  finish(): void {
+    this.finished = true
+  }
+
+  private finished = false
+
+  /** RuleSource: the rules of a deferred chain's run of `count` lines from offset `first`. */
+  rulesOf(table: string, chain: string, first: number, firstLine: number, count: number): Rule[] {
+    const text = this.text
+    const rules: Rule[] = []
+    let pos = first
+    for (let i = 0; i < count; i++) {
+      let end = text.indexOf('\n', pos)
+      if (end < 0) end = text.length
+      const lineEnd = text.charCodeAt(end - 1) === 13 && end > pos ? end - 1 : end
+      const rule = this.ruleAt(table, chain, pos, lineEnd, firstLine + i)
+      rules.push(rule)
+      rule.index = rules.length
+      pos = end + 1
+    }
+    this.checkJumps(table, rules)
+    return rules
+  }
+
+  /**
+   * Jumps to missing chains. While the dump is still being read a chain may yet be declared:
+   * then the line reader's whole-dump check runs at the end instead (and reports them once).
+   */
+  private checkJumps(table: string, rules: Rule[]): void {
+    const chains = {has: (name: string) => this.builder.findChain(table, name) !== undefined}
+    for (const rule of rules) {
+      if (jumpTargetExists(rule, chains)) continue
+      if (this.finished) this.builder.issues.push(missingJumpIssue(rule, table))
+      else this.jumpsUnchecked = true
+    }
+  }
+
+  /** One deferred line as a rule: the fast scan when it can, else the full one (issues are late ones then). */
+  private ruleAt(table: string, chain: string, start: number, end: number, lineNo: number): Rule {
+    const text = this.text
+    const from = text.charCodeAt(start) === 91 ? text.indexOf(']', start) + 2 : start
+    const counters = from === start ? undefined : readCounters(text, start, end)
+    const raw = text.slice(start, end)
+    if (this.laterScanner.scan(from, end, true)) {
+      const scan = this.laterScanner.result
+      const facts = this.facts
+      facts.targetName = scan.targetStart < 0 ? undefined : this.word(scan.targetStart, scan.targetEnd)
+      facts.flags = packFlags(false, scan.targetHasOptions, scan.mayHaveComment, from - start)
+      facts.comment = scan.commentStart < 0 ? undefined : packComment(raw, scan.commentStart - start, scan.commentEnd - start)
+      return new LazyRule(table, chain, lineNo, raw, '-A', facts, this.builder.issues, counters)
+    }
+    const scan = scanRuleLine(raw, from - start)
+    if (scan && scan.unterminatedQuoteAt >= 0) {
+      this.builder.issues.push(issueAt('error', 'unbalanced-quote', lineNo, scan.unterminatedQuoteAt, 'unterminated double quote', raw))
+    }
+    if (scan && scan.chain !== undefined) return new LazyRule(table, chain, lineNo, raw, scan.op, factsOfScan(scan, from - start, raw), this.builder.issues, counters)
+    const rule = parseRuleLine(raw, from - start, {table, line: lineNo, counters, issues: this.builder.issues})
+    if (!rule) throw new Error(`kpx bug: deferred rule at line ${lineNo} does not parse`)
+    return rule
+  }
+
+  /** Reads the rule line [start, end) (counters allowed) into `state`'s table; false: take the full path. */
+  read(state: TableState, start: number, end: number, lineNo: number): boolean {
+    const text = this.text
+    let from = start
+    let counters: Counters | undefined
+    if (text.charCodeAt(start) === 91 /* [ */) {
+      counters = readCounters(text, start, end)
+      if (counters === undefined) return false
+      from = text.indexOf(']', start) + 2
+    }
+    if (!this.scanner.scan(from, end, this.sawIpv6)) return false
+    const scan = this.scanner.result
+    const chain = this.chainAt(state, scan.chainStart, scan.chainEnd)
+    if (chain === undefined) return false
+    const raw = text.slice(start, end)
+    const facts = this.facts
+    facts.targetName = scan.targetStart < 0 ? undefined : this.word(scan.targetStart, scan.targetEnd)
+    facts.flags = packFlags(false, scan.targetHasOptions, scan.mayHaveComment, from - start)
+    facts.comment = scan.commentStart < 0 ? undefined : packComment(raw, scan.commentStart - start, scan.commentEnd - start)
+    if (scan.ipv6) this.sawIpv6 = true
+    const name = facts.targetName
+    if (name !== undefined && !this.jumpsUnchecked && scannedJumpToChain(name, scan.targetHasOptions) && !state.chains.has(name)) this.jumpsUnchecked = true
+    const rule = new LazyRule(state.table.name, chain.name, lineNo, raw, '-A', facts, this.builder.issues, counters)
+    chain.rules.push(rule)
+    rule.index = chain.rules.length
+    return true
+  }
+
+  /**
+   * `:NAME POLICY [packets:bytes]` in its usual single-spaced form, the name cut out once and
+   * `[0:0]` shared; false for anything else (and for a duplicate, which the full path reports).
+   */
+  declare(state: TableState, start: number, end: number, lineNo: number): boolean {
+    const text = this.text
+    const nameEnd = text.indexOf(' ', start + 1)
+    if (nameEnd <= start + 1 || nameEnd >= end) return false
+    const policyEnd = text.indexOf(' ', nameEnd + 1)
+    if (policyEnd <= nameEnd + 1 || policyEnd >= end || text.charCodeAt(policyEnd + 1) !== 91 /* [ */) return false
+    const extraSpace = text.indexOf(' ', policyEnd + 1)
+    if (extraSpace >= 0 && extraSpace < end) return false
+    const counters = policyEnd + 6 === end && text.startsWith('[0:0]', policyEnd + 1) ? ZERO_COUNTERS : parseCounters(text.slice(policyEnd + 1, end))
+    if (counters === undefined) return false
+    const policy = policyEnd === nameEnd + 2 && text.charCodeAt(nameEnd + 1) === DASH ? undefined : text.slice(nameEnd + 1, policyEnd)
+    const name = text.slice(start + 1, nameEnd)
+    const make = this.deferring ? (): Chain => new DeferredChain(name, policy !== undefined, policy, counters, lineNo, state.table.name, this) : undefined
+    return this.builder.declareChain(state, name, lineNo, policy, counters, make)
+  }
+
+  /** The declared chain named by text[start, end), or undefined when it is not declared. */
+  private chainAt(state: TableState, start: number, end: number): Chain | undefined {
+    if (state !== this.lastState) {
+      this.lastState = state
+      this.lastChain = undefined
+      this.lastPosition = -1
+      this.positions = new Map()
+    }
+    const last = this.lastChain
+    if (last !== undefined && this.named(last, start, end)) return last
+    const chains = state.table.chains
+    if (this.lastPosition >= 0) {
+      const stop = Math.min(chains.length, this.lastPosition + 1 + LOOKAHEAD)
+      for (let i = this.lastPosition + 1; i < stop; i++) {
+        if (this.named(chains[i], start, end)) return this.remember(chains[i], i)
+      }
+    }
+    const chain = state.chains.get(this.text.slice(start, end))
+    if (chain === undefined || chain.inferred) return undefined
+    return this.remember(chain, this.positionOf(chains, chain))
+  }
+
+  private remember(chain: Chain, position: number): Chain {
+    this.lastChain = chain
+    this.lastPosition = position
+    return chain
+  }
+
+  /** A chain's index in its table's list, from a map kept up to date as chains are added. */
+  private positionOf(chains: Chain[], chain: Chain): number {
+    for (let i = this.positions.size; i < chains.length; i++) this.positions.set(chains[i], i)
+    return this.positions.get(chain) ?? -1
+  }
+
+  private named(chain: Chain, start: number, end: number): boolean {
+    const name = chain.name
+    // Names of one kind differ in their hash, at the end: one character rejects most.
+    return name.length === end - start && name.charCodeAt(name.length - 1) === this.text.charCodeAt(end - 1) && this.text.startsWith(name, start)
+  }
+
+  /**
+   * text[start, end) as a string, the same object for a repeat of a recent word (KUBE-MARK-MASQ,
+   * DNAT, RETURN): one copy in memory, and later lookups hit the identical-string fast path.
+   */
+  private word(start: number, end: number): string {
+    const text = this.text
+    const length = end - start
+    const slot = (length * 31 + text.charCodeAt(end - 1) * 7 + text.charCodeAt(end - 2 < start ? start : end - 2)) & 255
+    const known = this.names[slot]
+    if (known.length === length && text.startsWith(known, start)) return known
+    return (this.names[slot] = text.slice(start, end))
+  }
+}
+
+const DASH = 45
+
+/** `[digits:digits]` between `start` and `close` (the `]`), without building anything. */
+function isCounters(text: string, start: number, close: number): boolean {
+  let colon = -1
+  for (let i = start + 1; i < close; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 58 && colon < 0 && i > start + 1) colon = i
+    else if (c < 48 || c > 57) return false
+  }
+  return colon > 0 && colon < close - 1 && colon - start - 1 <= 20 && close - colon - 1 <= 20
+}
+/** Most chains of a dump without traffic: one frozen object serves them all. */
+const ZERO_COUNTERS: Counters = Object.freeze({packets: 0, bytes: 0})
+
+/** `[packets:bytes]` starting at `start` and followed by a space before `end`, or undefined (malformed). */
+function readCounters(text: string, start: number, end: number): Counters | undefined {
+  const close = text.indexOf(']', start)
+  if (close < 0 || close + 1 >= end || text.charCodeAt(close + 1) !== 32) return undefined
+  return parseCounters(text.slice(start, close + 1))
+}
