@@ -1,8 +1,9 @@
 /**
  * cluster.json read lazily: the whole text is validated as JSON up front (cluster-scan.ts), but
  * an object is JSON.parse'd and validated only when used, so `kpx trace` pays for the few
- * Services, EndpointSlices, pods and nodes it looks up, not for all of them. `kpx check`, which
- * uses everything, reads each list once.
+ * Services, EndpointSlices, pods and nodes it looks up, not for all of them. Opt-in
+ * (readSnapshot's `lazyCluster`): for a command that uses every object (check) the scan is
+ * extra work, and the eager path is faster.
  *
  * The promise: every result and every error is the eager path's (parseClusterJson). Files the
  * scan cannot vouch for (invalid JSON, a single object, Lists of Lists, an item without a name)

@@ -2,7 +2,7 @@
  * Reading snapshots from disk: a snapshot directory (README.md "Snapshot format") or a single
  * rules file. Rules stay raw text here; parsing happens later, on demand.
  */
-import {readdir, readFile, stat} from 'node:fs/promises'
+import {readdir, stat} from 'node:fs/promises'
 import {isIP} from 'node:net'
 import {join} from 'node:path'
 
@@ -12,7 +12,7 @@ import {type ClusterIndex, indexCluster} from './cluster-index.js'
 import {parseClusterJson} from './cluster-json.js'
 import {parseJsonText} from './json-file.js'
 import {readClusterJson} from './lazy-cluster.js'
-import {decodeText} from './text-file.js'
+import {decodeText, readBytes} from './text-file.js'
 import type {NodeCapture, NodeMeta, RulesText, Snapshot} from './types.js'
 
 export const SNAPSHOT_FILES = {
@@ -141,7 +141,7 @@ async function readOptional(path: string): Promise<string | undefined> {
 
 async function readOptionalBytes(path: string): Promise<Buffer | undefined> {
   try {
-    return await readFile(path)
+    return await readBytes(path)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw new InputError(`${path}: ${describeFsError(error as NodeJS.ErrnoException)}`)

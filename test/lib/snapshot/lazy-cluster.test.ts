@@ -5,13 +5,15 @@
  */
 import {expect} from 'chai'
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {indexCluster} from '../../../src/lib/snapshot/cluster-index.js'
 import {parseClusterJson} from '../../../src/lib/snapshot/cluster-json.js'
 import {readClusterJson} from '../../../src/lib/snapshot/lazy-cluster.js'
 import {readSnapshot} from '../../../src/lib/snapshot/read.js'
-import {decodeText} from '../../../src/lib/snapshot/text-file.js'
+import {decodeText, readTextFile} from '../../../src/lib/snapshot/text-file.js'
 import type {ClusterObjects} from '../../../src/lib/snapshot/types.js'
 import {generatedCluster, seeded} from './generate.js'
 
@@ -167,6 +169,23 @@ function probe(objects: ClusterObjects): string[] {
   ]
   return calls.map((call) => errorOf(call)).filter((m): m is string => m !== undefined)
 }
+
+describe('readTextFile', () => {
+  it('gives what readFile(path, "utf8") gives, ASCII or not, empty or not', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kpx-text-'))
+    try {
+      for (const [name, text] of [['ascii', 'a\n'.repeat(70_000)], ['utf8', 'é名前\uFEFF'.repeat(1000)], ['empty', '']]) {
+        await writeFile(join(dir, name), text)
+        expect(await readTextFile(join(dir, name)), name).to.equal(await readFile(join(dir, name), 'utf8'))
+      }
+      const failure = await readTextFile(dir).catch((error: NodeJS.ErrnoException) => error.code)
+      expect(failure).to.equal(await readFile(dir, 'utf8').catch((error: NodeJS.ErrnoException) => error.code))
+      expect(await readTextFile(join(dir, 'none')).catch((error: NodeJS.ErrnoException) => error.code)).to.equal('ENOENT')
+    } finally {
+      await rm(dir, {recursive: true, force: true})
+    }
+  })
+})
 
 describe('decodeText', () => {
   for (const text of ['plain ascii\n', '', 'é and 名前', '\uFEFFbom', 'bad \uD800 surrogate']) {
