@@ -5,6 +5,7 @@
  */
 import {canonicalIp} from '../net/ip.js'
 
+import {lazySourceOf} from './lazy-cluster.js'
 import type {ClusterObjects, EndpointSlice, Node, Pod, Service} from './types.js'
 
 /** The label that ties an EndpointSlice to its Service. */
@@ -12,6 +13,11 @@ export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name'
 
 export interface ClusterIndex {
   service(namespace: string, name: string): Service | undefined
+  /**
+   * The last Service of that name: what a Map built from the list holds, as buildProxyModel's
+   * lookup does. Differs from service() only when a hand-made cluster.json repeats a Service.
+   */
+  lastService(namespace: string, name: string): Service | undefined
   /** The Service's EndpointSlices (by label), all address families; [] when none. */
   endpointSlices(namespace: string, serviceName: string): EndpointSlice[]
   pod(namespace: string, name: string): Pod | undefined
@@ -24,24 +30,55 @@ export interface ClusterIndex {
   nodeByAddress(ip: string): Node | undefined
 }
 
+/**
+ * The index of a snapshot's objects. For objects read lazily from cluster.json (lazy-cluster.ts)
+ * the keys come from each item's skeleton (the few fields they need, exactly as in the object)
+ * and an object is parsed only when a lookup returns it: same answers, a fraction of the work.
+ */
 export function indexCluster(objects: ClusterObjects): ClusterIndex {
-  const services = byKey(objects.services, (svc) => key(svc.metadata.namespace, svc.metadata.name))
-  const pods = byKey(objects.pods, (pod) => key(pod.metadata.namespace, pod.metadata.name))
-  const nodes = byKey(objects.nodes, (node) => node.metadata.name)
-  const slices = groupBy(objects.endpointSlices, sliceServiceKey)
-  const podsByIp = groupBy(objects.pods, podIps)
-  const nodesByIp = groupBy(objects.nodes, (node) => (node.status?.addresses ?? []).map((a) => canonicalIp(a.address)))
-  for (const list of podsByIp.values()) list.sort((a, b) => podRank(a) - podRank(b))
+  const lazy = lazySourceOf(objects)
+  return lazy ? indexObjects(lazy.skeletons(), (item) => lazy.full(item)) : indexObjects(objects, (item) => item)
+}
+
+/** Maps built over `objects`; `full` turns what a map holds into what a lookup returns. */
+function indexObjects(objects: ClusterObjects, full: <T>(item: T) => T): ClusterIndex {
+  // A key that cannot be computed from a malformed object: the object's own error comes first.
+  const safely = <T, K>(keyOf: (item: T) => K) => (item: T): K => {
+    try {
+      return keyOf(item)
+    } catch (error) {
+      full(item)
+      throw error
+    }
+  }
+  // Each map is built on its first lookup: a trace that never asks for a pod indexes no pod.
+  const services = once(() => groupBy(objects.services, (svc) => [key(svc.metadata.namespace, svc.metadata.name)]))
+  const pods = once(() => byKey(objects.pods, (pod) => key(pod.metadata.namespace, pod.metadata.name)))
+  const nodes = once(() => byKey(objects.nodes, (node) => node.metadata.name))
+  const slices = once(() => groupBy(objects.endpointSlices, safely(sliceServiceKey)))
+  const podsByIp = once(() => rankedByIp(groupBy(objects.pods, safely(podIps))))
+  const nodesByIp = once(() => groupBy(objects.nodes, safely((node: Node) => (node.status?.addresses ?? []).map((a) => canonicalIp(a.address)))))
 
   return {
-    service: (namespace, name) => services.get(key(namespace, name)),
-    endpointSlices: (namespace, name) => slices.get(key(namespace, name)) ?? [],
-    pod: (namespace, name) => pods.get(key(namespace, name)),
-    podByIP: (ip) => podsByIp.get(canonicalIp(ip))?.[0],
-    podsByIP: (ip) => [...(podsByIp.get(canonicalIp(ip)) ?? [])],
-    node: (name) => nodes.get(name),
-    nodeByAddress: (ip) => nodesByIp.get(canonicalIp(ip))?.[0],
+    service: (namespace, name) => full(services().get(key(namespace, name))?.[0]),
+    lastService: (namespace, name) => full(services().get(key(namespace, name))?.at(-1)),
+    endpointSlices: (namespace, name) => (slices().get(key(namespace, name)) ?? []).map(full),
+    pod: (namespace, name) => full(pods().get(key(namespace, name))),
+    podByIP: (ip) => full(podsByIp().get(canonicalIp(ip))?.[0]),
+    podsByIP: (ip) => (podsByIp().get(canonicalIp(ip)) ?? []).map(full),
+    node: (name) => full(nodes().get(name)),
+    nodeByAddress: (ip) => full(nodesByIp().get(canonicalIp(ip))?.[0]),
   }
+}
+
+function once<T>(build: () => T): () => T {
+  let value: T | undefined
+  return () => (value ??= build())
+}
+
+function rankedByIp(podsByIp: Map<string, Pod[]>): Map<string, Pod[]> {
+  for (const list of podsByIp.values()) list.sort((a, b) => podRank(a) - podRank(b))
+  return podsByIp
 }
 
 function key(namespace: string | undefined, name: string): string {

@@ -6,7 +6,7 @@
  */
 import {InputError} from '../errors.js'
 import {parseJsonText} from './json-file.js'
-import type {ClusterObjects, ConfigMap, EndpointSlice, Node, Pod, Service} from './types.js'
+import type {ClusterObjects} from './types.js'
 
 type JsonObject = Record<string, unknown>
 
@@ -47,16 +47,26 @@ function childPath(where: string, index: number): string {
 function addObject(value: JsonObject, kind: string | undefined, where: string, origin: string, into: ClusterObjects): void {
   const bucket = bucketFor(kind, into)
   if (!bucket) return // a kind kpx does not read (Endpoints, Deployment, ...): ignore it
-  const metadata = value.metadata
-  if (!isObject(metadata) || typeof metadata.name !== 'string') {
-    throw new InputError(`${origin}: ${where} (${kind}) has no metadata.name`)
-  }
-  const problem = shapeProblem(kind as string, value)
+  bucket.push(checkedObject(value, kind as string, where, origin) as never)
+}
+
+/**
+ * An item of a kind kpx reads, validated (InputError naming it when not) and tagged with its
+ * kind. Shared by the eager path and the lazy one (lazy-cluster.ts), so both fail alike.
+ */
+export function checkedObject(value: JsonObject, kind: string, where: string, origin: string): object {
+  if (!hasName(value)) throw new InputError(`${origin}: ${where} (${kind}) has no metadata.name`)
+  const problem = shapeProblem(kind, value)
   if (problem) {
     // One line, naming the object; `where` (items[N]) is less useful to a user than the name.
-    throw new InputError(`${origin}: ${kind} ${objectName(kind as string, metadata)} ${problem}`)
+    throw new InputError(`${origin}: ${kind} ${objectName(kind, value.metadata as JsonObject)} ${problem}`)
   }
-  bucket.push({...value, kind} as never)
+  return {...value, kind}
+}
+
+/** Whether an object has the metadata.name every object kpx reads must have. */
+export function hasName(value: JsonObject): boolean {
+  return isObject(value.metadata) && typeof value.metadata.name === 'string'
 }
 
 /** `ns/name` (`default/name` for a namespaced object without namespace), or `name` for a Node. */
@@ -140,28 +150,29 @@ function isStringMap(value: unknown): boolean {
   return isObject(value) && Object.values(value).every((v) => typeof v === 'string')
 }
 
-function bucketFor(kind: string | undefined, into: ClusterObjects): unknown[] | undefined {
-  switch (kind) {
-    case 'Node':
-      return into.nodes satisfies Node[]
-    case 'Service':
-      return into.services satisfies Service[]
-    case 'EndpointSlice':
-      return into.endpointSlices satisfies EndpointSlice[]
-    case 'Pod':
-      return into.pods satisfies Pod[]
-    case 'ConfigMap':
-      return into.configMaps satisfies ConfigMap[]
-    default:
-      return undefined
-  }
+export function bucketFor(kind: string | undefined, into: ClusterObjects): unknown[] | undefined {
+  const field = fieldOfKind(kind)
+  return field === undefined ? undefined : into[field]
 }
 
-function isListKind(kind: string): boolean {
+const FIELD_OF_KIND = {
+  Node: 'nodes',
+  Service: 'services',
+  EndpointSlice: 'endpointSlices',
+  Pod: 'pods',
+  ConfigMap: 'configMaps',
+} as const satisfies Record<string, keyof ClusterObjects>
+
+/** The ClusterObjects list an object of this kind goes to; undefined for kinds kpx ignores. */
+export function fieldOfKind(kind: string | undefined): keyof ClusterObjects | undefined {
+  return kind !== undefined && Object.hasOwn(FIELD_OF_KIND, kind) ? FIELD_OF_KIND[kind as keyof typeof FIELD_OF_KIND] : undefined
+}
+
+export function isListKind(kind: string): boolean {
   return kind === 'List' || kind.endsWith('List')
 }
 
-function isObject(value: unknown): value is JsonObject {
+export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 

@@ -2,15 +2,18 @@
  * Reading snapshots from disk: a snapshot directory (README.md "Snapshot format") or a single
  * rules file. Rules stay raw text here; parsing happens later, on demand.
  */
-import {readdir, readFile, stat} from 'node:fs/promises'
+import {readdir, stat} from 'node:fs/promises'
 import {isIP} from 'node:net'
 import {join} from 'node:path'
 
 import {InputError, UsageError} from '../errors.js'
 import {addressesFromNode, parseAddresses, parseInterfaces} from './addresses.js'
+import {type ClusterIndex, indexCluster} from './cluster-index.js'
 import {parseClusterJson} from './cluster-json.js'
 import {parseJsonText} from './json-file.js'
-import type {ClusterObjects, NodeCapture, NodeMeta, RulesText, Snapshot} from './types.js'
+import {readClusterJson} from './lazy-cluster.js'
+import {decodeText, readBytes} from './text-file.js'
+import type {NodeCapture, NodeMeta, RulesText, Snapshot} from './types.js'
 
 export const SNAPSHOT_FILES = {
   cluster: 'cluster.json',
@@ -21,14 +24,28 @@ export const SNAPSHOT_FILES = {
   meta: 'meta.json',
 } as const
 
+export interface ReadSnapshotOptions {
+  /**
+   * Read cluster.json lazily (lazy-cluster.ts): the whole file is still checked as JSON here,
+   * but an object is parsed and validated only when used, so a command that looks up a few
+   * objects (trace) does not pay for all of them. A validation error then surfaces when the
+   * object is used, with the eager message. Off by default: a command that reads every object
+   * (check) is faster eager, and an unused bad object is reported up front.
+   */
+  lazyCluster?: boolean
+}
+
 /** Read a snapshot directory. Every problem is an InputError naming the file. */
-export async function readSnapshot(dir: string): Promise<Snapshot> {
+export async function readSnapshot(dir: string, opts: ReadSnapshotOptions = {}): Promise<Snapshot> {
   await requireDirectory(dir)
   const nodesDir = join(dir, SNAPSHOT_FILES.nodes)
   const nodeNames = await listNodeDirectories(dir, nodesDir)
-  const clusterText = await readOptional(join(dir, SNAPSHOT_FILES.cluster))
-  const cluster = clusterText === undefined ? undefined : parseClusterJson(clusterText, join(dir, SNAPSHOT_FILES.cluster))
-  const nodes = await Promise.all(nodeNames.map((name) => readNode(join(nodesDir, name), name, cluster)))
+  const clusterPath = join(dir, SNAPSHOT_FILES.cluster)
+  const clusterBytes = await readOptionalBytes(clusterPath)
+  const read = opts.lazyCluster ? readClusterJson : (bytes: Buffer, origin: string) => parseClusterJson(decodeText(bytes), origin)
+  const cluster = clusterBytes === undefined ? undefined : read(clusterBytes, clusterPath)
+  const index = cluster && indexCluster(cluster) // (its maps are built on first use)
+  const nodes = await Promise.all(nodeNames.map((name) => readNode(join(nodesDir, name), name, index)))
   return {origin: dir, cluster, nodes}
 }
 
@@ -60,7 +77,7 @@ export async function readRulesFile(path: string, opts: ReadRulesOptions = {}): 
   return {origin: path, nodes: [node]}
 }
 
-async function readNode(nodeDir: string, name: string, cluster: ClusterObjects | undefined): Promise<NodeCapture> {
+async function readNode(nodeDir: string, name: string, cluster: ClusterIndex | undefined): Promise<NodeCapture> {
   const [iptables, ip6tables, addressesText, metaText] = await Promise.all([
     readRules(join(nodeDir, SNAPSHOT_FILES.iptables)),
     readRules(join(nodeDir, SNAPSHOT_FILES.ip6tables)),
@@ -69,7 +86,7 @@ async function readNode(nodeDir: string, name: string, cluster: ClusterObjects |
   ])
   const addresses =
     addressesText === undefined
-      ? addressesFromNode(cluster?.nodes.find((node) => node.metadata.name === name))
+      ? addressesFromNode(cluster?.node(name))
       : parseAddresses(addressesText, join(nodeDir, SNAPSHOT_FILES.addresses))
   const node: NodeCapture = {name, addresses}
   const interfaces = addressesText === undefined ? [] : parseInterfaces(addressesText)
@@ -118,8 +135,13 @@ async function listNodeDirectories(dir: string, nodesDir: string): Promise<strin
 
 /** The file's text, or undefined when it does not exist; any other failure is an InputError. */
 async function readOptional(path: string): Promise<string | undefined> {
+  const bytes = await readOptionalBytes(path)
+  return bytes === undefined ? undefined : decodeText(bytes)
+}
+
+async function readOptionalBytes(path: string): Promise<Buffer | undefined> {
   try {
-    return await readFile(path, 'utf8')
+    return await readBytes(path)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw new InputError(`${path}: ${describeFsError(error as NodeJS.ErrnoException)}`)
@@ -139,7 +161,7 @@ async function readStream(stream: NodeJS.ReadableStream, origin: string): Promis
   } catch (error) {
     throw new InputError(`${origin}: ${(error as Error).message}`)
   }
-  return Buffer.concat(chunks).toString('utf8')
+  return decodeText(Buffer.concat(chunks))
 }
 
 /** One line for a filesystem error, without Node's "ENOENT: ..., open '<path>'" repetition. */
