@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 
 import {KpxCommand} from '../lib/command-base.js'
 import {clusterFlags, colorFlag, liveNodeFlags, nodeFlag, sourceFlags, usageCheck} from '../lib/flags.js'

@@ -2,7 +2,10 @@
  * Base class of every kpx command: one place that turns errors into a one-line message and the
  * documented exit code (README "Exit codes"), in text and in --json mode.
  */
-import {Command, Errors} from '@oclif/core'
+// Subpath imports (@oclif/core/command, /flags, …): the package index also loads help, ux and
+// semver, which a command never needs, and start-up time matters (src/bundle/main.ts).
+import {Command} from '@oclif/core/command'
+import * as Errors from '@oclif/core/errors'
 
 import {ExitCode, type ExitCodeValue, KpxError} from './errors.js'
 
