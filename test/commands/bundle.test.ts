@@ -4,7 +4,7 @@ import {existsSync, readFileSync, readdirSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 
-import {COMMANDS} from '../../src/bundle/commands.js'
+import {COMMAND_LOADERS, COMMANDS} from '../../src/bundle/commands.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const BIN = `${ROOT}bin/run.js`
@@ -66,6 +66,13 @@ describe('bundled build (dist/bundled, bin/run.js)', function () {
     const files = readdirSync(`${ROOT}src/commands`).map((f) => f.replace(/\.ts$/, ''))
     expect(Object.keys(COMMANDS).sort()).to.deep.equal(Object.keys(manifest.commands).sort())
     expect(Object.keys(COMMANDS).sort()).to.deep.equal(files.sort())
+  })
+
+  it('each id loads the command class of its own file', async () => {
+    for (const [id, load] of Object.entries(COMMAND_LOADERS)) {
+      const {default: expected} = (await import(`../../src/commands/${id}.js`)) as {default: unknown}
+      expect((await load()).default, id).to.equal(expected)
+    }
   })
 
   for (const argv of CASES) {
