@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {failsAt, listChecks, renderJUnit, runChecks, type CheckReport} from '../lib/checks/index.js'
 import {KpxCommand} from '../lib/command-base.js'

@@ -1,6 +1,5 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
-import {Cluster, cleanupDebugPods} from '../lib/cluster/index.js'
 import {KpxCommand} from '../lib/command-base.js'
 import {clusterFlags} from '../lib/flags.js'
 
@@ -26,6 +25,9 @@ export default class Cleanup extends KpxCommand {
 
   async run(): Promise<CleanupResult> {
     const {flags} = await this.parse(Cleanup)
+    // Loaded on demand, as in source/live.ts: the Kubernetes client is heavy, and importing it
+    // here would make every kpx start (which loads all commands in the bundled build) pay for it.
+    const {Cluster, cleanupDebugPods} = await import('../lib/cluster/index.js')
     const client = await Cluster.connect({kubeconfig: flags.kubeconfig, context: flags.context})
     const deleted = await cleanupDebugPods(client, {namespace: flags.namespace, sessionId: flags.session})
     this.log(deleted.length === 0 ? 'no kpx debug pods found' : [`deleted ${deleted.length} kpx debug pod${deleted.length === 1 ? '' : 's'}:`, ...deleted.map((p) => `  ${p}`)].join('\n'))

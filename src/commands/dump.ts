@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {KpxCommand} from '../lib/command-base.js'
 import {clusterFlags, liveNodeFlags} from '../lib/flags.js'

@@ -1,6 +1,7 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
-import {rbacManifest, type RbacOptions} from '../lib/cluster/index.js'
+// rbac.js itself, not cluster/index.js: that would load the Kubernetes client at start-up.
+import {rbacManifest, type RbacOptions} from '../lib/cluster/rbac.js'
 import {KpxCommand} from '../lib/command-base.js'
 import {usageCheck} from '../lib/flags.js'
 

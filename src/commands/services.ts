@@ -32,7 +32,8 @@ Service names come from rule comments and, where comments are missing (kube-prox
     })
     // Rules are decoded lazily: errors in the ones the model read surface now, as exit 4.
     assertNoLateErrors(snapshot.nodes)
-    this.log(renderServices(result, {chalk: makeChalk({flag: flags.color})}).replace(/\n$/, ''))
+    // Under --json oclif drops this.log's text anyway: do not build it.
+    if (!this.jsonEnabled()) this.log(renderServices(result, {chalk: makeChalk({flag: flags.color})}).replace(/\n$/, ''))
     return result
   }
 }

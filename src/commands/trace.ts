@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 
 import {KpxCommand} from '../lib/command-base.js'
 import {clusterFlags, colorFlag, liveNodeFlags, nodeFlag, sourceFlags, usageCheck} from '../lib/flags.js'
@@ -60,7 +61,8 @@ TARGET is svc/NAME (with --namespace), IP:PORT, [IPv6]:PORT, or IP with --port. 
       parse: (node, family) => parseFamily(node, family, flags.table),
     })
     assertNoLateErrors(snapshot.nodes) // rules are decoded lazily: a walked rule may be bad
-    this.log(renderTraces(results, {chalk: makeChalk({flag: flags.color}), verbose: flags.verbose}).replace(/\n$/, ''))
+    // Under --json oclif drops this.log's text anyway: do not build it (tables, colours).
+    if (!this.jsonEnabled()) this.log(renderTraces(results, {chalk: makeChalk({flag: flags.color}), verbose: flags.verbose}).replace(/\n$/, ''))
     return results.length === 1 ? results[0] : results
   }
 }

@@ -3,7 +3,8 @@
  * same everywhere (STYLE.md habit 5). Bad values fail here, before any file or cluster is read,
  * with oclif's usage exit code 2.
  */
-import {Errors, Flags} from '@oclif/core'
+import * as Errors from '@oclif/core/errors'
+import * as Flags from '@oclif/core/flags'
 
 import {parseAddress} from './net/ip.js'
 

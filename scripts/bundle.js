@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+/**
+ * Bundles the tsc output (dist/bundle/main.js, dist/bundle/commands.js) with @oclif/core and the
+ * small runtime packages into dist/bundled/, which bin/run.js loads when it is up to date.
+ *
+ * Why: Node spends most of a kpx start resolving, reading and compiling modules (~230: oclif's
+ * CommonJS tree, kpx's ESM files). One ESM file per entry (not CommonJS: Node would lex a big CJS
+ * file for its exports on import) cuts that to a handful.
+ *
+ * The Kubernetes client and ws stay external and are imported only in live mode; esbuild's
+ * code splitting keeps those dynamic import()s as separate chunks instead of hoisting them.
+ * esbuild comes with tsx (a devDependency); without it, no bundle is written and bin/run.js
+ * falls back to the plain build.
+ */
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+
+let esbuild
+try {
+  esbuild = await import('esbuild')
+} catch {
+  console.warn('bundle: esbuild not found; skipping (kpx will start from the unbundled dist/)')
+  process.exit(0)
+}
+
+await esbuild.build({
+  absWorkingDir: root,
+  entryPoints: {main: 'dist/bundle/main.js', commands: 'dist/bundle/commands.js'},
+  outdir: 'dist/bundled',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // Loaded on demand only (live mode; oclif's TypeScript support in development).
+  external: ['@kubernetes/client-node', 'ws', 'typescript', 'ts-node', 'tsx', 'pnpapi'],
+  // oclif is CommonJS and calls require() for optional things (externals, package.json files).
+  banner: {js: "import {createRequire as kpxCreateRequire} from 'node:module'; const require = kpxCreateRequire(import.meta.url);"},
+  logLevel: 'warning',
+})
+console.log('dist/bundled: written')
