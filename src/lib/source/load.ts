@@ -15,10 +15,12 @@ export interface SourceOptions {
   nodeName?: string
   /** Captures the live cluster; called only when neither snapshot nor rules is given. */
   live?: () => Promise<Snapshot>
+  /** Parse cluster.json objects when used (trace looks up a few; see readSnapshot). */
+  lazyCluster?: boolean
 }
 
 export async function loadSnapshot(opts: SourceOptions): Promise<Snapshot> {
-  if (opts.snapshot) return readSnapshot(opts.snapshot)
+  if (opts.snapshot) return readSnapshot(opts.snapshot, {lazyCluster: opts.lazyCluster})
   if (opts.rules) return readRulesFile(opts.rules, {nodeIps: opts.nodeIps, nodeName: opts.nodeName})
   if (opts.live) return opts.live()
   throw new UsageError('no input: give --snapshot DIR or --rules FILE', [

@@ -103,7 +103,7 @@ function traceNode(snapshot: Snapshot, node: NodeCapture, cluster: ClusterIndex 
   const family = targetFamily(opts, cluster)
   const dump = opts.parse(node, family)
   if (!dump) throw new NotFoundError(`node ${node.name} has no ${family === 6 ? 'ip6tables' : 'iptables'} rules in the snapshot`, [], 'no-rules')
-  const model = buildProxyModel(scopeFor(dump, node, opts), {services: snapshot.cluster?.services})
+  const model = buildProxyModel(scopeFor(dump, node, opts), {services: () => snapshot.cluster?.services, findService: cluster?.lastService})
   const resolved = resolveTarget(snapshot, node, model, cluster, opts)
   const localAddresses = [...node.addresses, ...(cluster?.node(node.name)?.status?.addresses ?? []).filter((a) => a.type.endsWith('IP')).map((a) => a.address)]
   const evaluation = evaluatePacket(dump, resolved.packet, {localAddresses, ipsets: opts.ipsets, ...interfaceRoutes(node, cluster)})

@@ -97,9 +97,11 @@ class Scope {
       const chain = byName.get(sep)
       if (chain) kept.add(chain)
     }
-    // In the dump's order, as the full model would meet them (entry chains by name: they were copied).
-    const order = new Map(nat.chains.map((chain, i) => [chain.name, i]))
-    return [...kept].sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0))
+    // In the dump's order, as the full model would meet them (entry chains by name: they were
+    // copied). A few dozen chains: an indexOf each beats a map of every chain of the dump.
+    const originals = nat.chains
+    const order = new Map([...kept].map((chain) => [chain, originals.indexOf(byName.get(chain.name) ?? chain)]))
+    return [...kept].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0))
   }
 
   private keepEntry(rule: Rule): boolean {

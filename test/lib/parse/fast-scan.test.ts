@@ -9,6 +9,7 @@ import {readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {FastRuleScanner} from '../../../src/lib/parse/fast-scan.js'
+import {destinationOf, LazyRule, parseRules} from '../../../src/lib/parse/index.js'
 import {scanRuleLine} from '../../../src/lib/parse/rule-scan.js'
 import {CORPUS_DIR} from '../../helpers/corpus.js'
 import {generateRuleset} from '../../helpers/ruleset-generator.js'
@@ -153,6 +154,20 @@ describe('parse: the fast rule scan', () => {
       expect(changed, 'the variant applies to some line').to.be.greaterThan(0)
     })
   }
+
+  it('reads a rule\'s destination from its line as decoding it would (destinationOf)', () => {
+    const lines = [...realLines, ...VARIANTS.flatMap(([, vary]) => realLines.slice(0, 400).map(vary))]
+    let fromLine = 0
+    for (const line of lines) {
+      const lazy = parseRules(line, {format: 'fragment', lazy: true}).tables[0]?.chains.flatMap((c) => c.rules)[0]
+      const eager = parseRules(line, {format: 'fragment'}).tables[0]?.chains.flatMap((c) => c.rules)[0]
+      if (!lazy || !eager) continue
+      const peeked = destinationOf(lazy)
+      if (lazy instanceof LazyRule && !lazy.decoded) fromLine++
+      expect(peeked, line).to.deep.equal(eager.destination)
+    }
+    expect(fromLine, 'answered without decoding').to.be.greaterThan(lines.length / 2)
+  })
 
   it('declines the lines it cannot read with certainty', () => {
     for (const line of ['-I C -j X', '-A C -g X', '-A C\t-j X', '-A C -m comment --comment "a\\"b" -j X', '-A C -j X -m mark --mark 1']) {
