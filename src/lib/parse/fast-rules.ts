@@ -123,12 +123,12 @@ export class FastRuleReader implements RuleSource {
     const from = text.charCodeAt(start) === 91 ? text.indexOf(']', start) + 2 : start
     const counters = from === start ? undefined : readCounters(text, start, end)
     const raw = text.slice(start, end)
-    if (this.laterScanner.scan(from, end, true)) {
+    if (this.laterScanner.scanLine(raw, from - start)) {
       const scan = this.laterScanner.result
       const facts = this.facts
-      facts.targetName = scan.targetStart < 0 ? undefined : this.word(scan.targetStart, scan.targetEnd)
+      facts.targetName = scan.targetStart < 0 ? undefined : internWord(this.names, raw, scan.targetStart, scan.targetEnd)
       facts.flags = packFlags(false, scan.targetHasOptions, scan.mayHaveComment, from - start)
-      facts.comment = scan.commentStart < 0 ? undefined : packComment(raw, scan.commentStart - start, scan.commentEnd - start)
+      facts.comment = scan.commentStart < 0 ? undefined : packComment(raw, scan.commentStart, scan.commentEnd)
       return new LazyRule(table, chain, lineNo, raw, '-A', facts, this.builder.issues, counters)
     }
     const scan = scanRuleLine(raw, from - start)
@@ -229,21 +229,25 @@ export class FastRuleReader implements RuleSource {
     return name.length === end - start && name.charCodeAt(name.length - 1) === this.text.charCodeAt(end - 1) && this.text.startsWith(name, start)
   }
 
-  /**
-   * text[start, end) as a string, the same object for a repeat of a recent word (KUBE-MARK-MASQ,
-   * DNAT, RETURN): one copy in memory, and later lookups hit the identical-string fast path.
-   */
+  /** text[start, end) as a string, interned (see internWord). */
   private word(start: number, end: number): string {
-    const text = this.text
-    const length = end - start
-    const slot = (length * 31 + text.charCodeAt(end - 1) * 7 + text.charCodeAt(end - 2 < start ? start : end - 2)) & 255
-    const known = this.names[slot]
-    if (known.length === length && text.startsWith(known, start)) return known
-    return (this.names[slot] = text.slice(start, end))
+    return internWord(this.names, this.text, start, end)
   }
 }
 
 const DASH = 45
+
+/**
+ * text[start, end) as a string, the same object for a repeat of a recent word (KUBE-MARK-MASQ,
+ * DNAT, RETURN): one copy in memory, and later lookups hit the identical-string fast path.
+ */
+function internWord(recent: string[], text: string, start: number, end: number): string {
+  const length = end - start
+  const slot = (length * 31 + text.charCodeAt(end - 1) * 7 + text.charCodeAt(end - 2 < start ? start : end - 2)) & 255
+  const known = recent[slot]
+  if (known.length === length && text.startsWith(known, start)) return known
+  return (recent[slot] = text.slice(start, end))
+}
 
 /** `[digits:digits]` between `start` and `close` (the `]`), without building anything. */
 function isCounters(text: string, start: number, close: number): boolean {

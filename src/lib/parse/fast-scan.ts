@@ -31,9 +31,16 @@ export class Cursor {
   private from = 0
 
   constructor(
-    private readonly text: string,
+    private text: string,
     private readonly pattern: string,
   ) {}
+
+  /** Searches another text from now on (a scanner reused line by line). */
+  retarget(text: string): void {
+    this.text = text
+    this.at = -2
+    this.from = 0
+  }
 
   /** The first occurrence at or after `from`, or -1 when there is none left in the text. */
   next(from: number): number {
@@ -117,10 +124,24 @@ export class FastRuleScanner {
   private sawSource = false
   private sawDestination = false
 
-  constructor(private readonly text: string) {
+  constructor(private text: string) {
     this.backslash = new Cursor(text, '\\')
     this.tab = new Cursor(text, '\t')
     this.quote = new Cursor(text, '"')
+  }
+
+  /**
+   * Scans `line` alone (offsets in `result` are then into it). For rules read out of the text's
+   * order: the cursors' memory of a big text only pays when the reader moves forward through it.
+   */
+  scanLine(line: string, from: number): boolean {
+    if (this.text !== line) {
+      this.text = line
+      this.backslash.retarget(line)
+      this.tab.retarget(line)
+      this.quote.retarget(line)
+    }
+    return this.scan(from, line.length, true)
   }
 
   /**

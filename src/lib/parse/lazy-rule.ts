@@ -14,6 +14,8 @@ import {TARGET_EXTENSIONS} from './typed-targets.js'
 import type {Counters, IptablesDump, Match, Negatable, ParseIssue, Rule, Target} from './types.js'
 
 const VERDICTS = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE'])
+/** Reads one line at a time for destinationPeek (synchronous, so one serves all rules). */
+const peekScanner = new FastRuleScanner('')
 const GOTO = 1
 const HAS_OPTIONS = 2
 const MAY_HAVE_COMMENT = 4
@@ -147,9 +149,8 @@ export class LazyRule implements Rule {
     const from = this.#targetFlags >>> FROM_SHIFT
     const quick = leadingDestination(raw, from)
     if (quick !== undefined) return {negated: false, value: quick}
-    const scanner = new FastRuleScanner(raw)
-    if (!scanner.scan(from, raw.length, true)) return this.destination
-    const r = scanner.result
+    if (!peekScanner.scanLine(raw, from)) return this.destination
+    const r = peekScanner.result
     return r.destinationStart < 0 ? undefined : {negated: r.destinationNegated, value: raw.slice(r.destinationStart, r.destinationEnd)}
   }
 
