@@ -7,9 +7,11 @@
  *
  *   node bench/parse.js [--sizes 1000,10000] [--runs 3] [--modes lazy,eager]
  * Target (issue 2): the 10k dump (~48 MB, ~430k lines) in < 0.5 s with < 500 MB peak RSS.
- * `lazy` is parseRules(text, {lazy: true}) (what trace/services/check use), `eager` decodes every
- * rule up front (kpx rules). CPU time is printed next to wall time: on a loaded machine it is
- * the steadier figure.
+ * `lazy` is parseRules(text, {lazy: true}) (what trace/services/check use): every line is read
+ * and the dump's structure checked, but a chain's rules are scanned when the chain is first read
+ * and a rule is decoded when its matches are; so `lazy` also prints the time to then read every
+ * chain's rules (what a whole-dump check pays on top). `eager` decodes every rule up front
+ * (kpx rules). CPU time is printed next to wall time: on a loaded machine it is the steadier figure.
  */
 import {execFileSync} from 'node:child_process'
 import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
@@ -38,7 +40,9 @@ async function child(file, runs, mode) {
     const used = process.cpuUsage(cpuStart)
     cpu.push((used.user + used.system) / 1e6)
   }
+  const touchStart = process.hrtime.bigint()
   const rules = dump.tables.reduce((n, t) => n + t.chains.reduce((m, c) => m + c.rules.length, 0), 0)
+  const touchAll = Number(process.hrtime.bigint() - touchStart) / 1e9
   const errors = dump.issues.filter((i) => i.severity === 'error').length
   const result = {
     bytes: Buffer.byteLength(text),
@@ -48,6 +52,7 @@ async function child(file, runs, mode) {
     first: times[0],
     best: Math.min(...times),
     bestCpu: Math.min(...cpu),
+    touchAll,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
   }
   process.stdout.write(JSON.stringify(result))
@@ -83,7 +88,8 @@ function main(argv) {
       console.log(
         `${services} services × 10 endpoints, ${mode}: ${mb.toFixed(1)} MB, ${r.lines} lines, ${r.rules} rules, ${r.errors} errors | ` +
           `parse ${r.best.toFixed(3)} s best of ${runs} (first ${r.first.toFixed(3)} s, CPU ${r.bestCpu.toFixed(3)} s), ${(mb / r.best).toFixed(0)} MB/s, ` +
-          `${Math.round(r.rules / r.best).toLocaleString('en')} rules/s | peak RSS ${r.peakRssMb.toFixed(0)} MB`,
+          `${Math.round(r.rules / r.best).toLocaleString('en')} rules/s | peak RSS ${r.peakRssMb.toFixed(0)} MB` +
+          (mode === 'lazy' ? ` | then reading every chain's rules: +${r.touchAll.toFixed(3)} s` : ''),
       )
       if (services >= 10000 && mode === 'lazy' && (r.first > TARGET_SECONDS || r.peakRssMb > TARGET_RSS_MB)) ok = false
     }

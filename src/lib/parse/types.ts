@@ -9,6 +9,9 @@
  *   the verbatim parts during parsing, for the modules kube-proxy and common CNIs use.
  * - Problems are data (`ParseIssue`), never exceptions.
  * - Plain JSON-serialisable objects only (no classes, Maps, bigints), so `--json` can emit it.
+ *   Lazy parsing (`{lazy: true}`) hands out stand-ins that behave as such objects: LazyRule
+ *   (decoded on first read) and DeferredChain (its `rules` read from the text on first access);
+ *   both give the same JSON and compare deep-equal to the eager objects.
  */
 
 /** Where the text came from, as far as the parser can tell. */
