@@ -1,8 +1,9 @@
 /**
  * Lazy rules straight from the dump's text for iptables-save input. Two speeds:
- * - deferred (the dump names its generator, so its address family is known): a rule line is
- *   checked (declared chain, existing jump target, balanced quotes) and only its place is kept
- *   in its DeferredChain; the chain scans its lines when first read (rulesOf);
+ * - deferred (the dump names its generator, or the caller its family, so no line need be read
+ *   for IPv6 addresses): an `-A` line of a declared chain only has its place kept in its
+ *   DeferredChain; the chain scans its lines when first read (rulesOf), and the problems inside
+ *   those rules (bad options, an unbalanced quote, a jump to a missing chain) are reported then;
  * - immediate (`read`): the fast scan's facts (fast-scan.ts) become a LazyRule at once, without
  *   cutting any word out of the line except a target name.
  * The chain is found without a string: a chain's rules are contiguous, and iptables-save prints

@@ -20,7 +20,7 @@ const QUOTE = 34
 const BANG = 33
 
 /** Lines longer than this go the careful way (rule-scan.ts caps words per line). */
-export const MAX_FAST_LINE = 4096
+const MAX_FAST_LINE = 4096
 
 /**
  * The next occurrence of `pattern` at or after a position: remembered, so a reader moving forward
@@ -53,26 +53,6 @@ export class Cursor {
   within(from: number, to: number): boolean {
     const at = this.next(from)
     return at >= 0 && at < to
-  }
-}
-
-/** The nearest occurrence of any of several patterns; recomputed only once a reader passes it. */
-export class AnyCursor {
-  private nearest = -2
-  private from = 0
-
-  constructor(private readonly cursors: Cursor[]) {}
-
-  within(from: number, to: number): boolean {
-    if (from < this.from || (this.nearest !== -1 && this.nearest < from)) {
-      this.nearest = -1
-      for (const cursor of this.cursors) {
-        const at = cursor.next(from)
-        if (at >= 0 && (this.nearest < 0 || at < this.nearest)) this.nearest = at
-      }
-    }
-    this.from = from
-    return this.nearest >= 0 && this.nearest < to
   }
 }
 
