@@ -8,12 +8,12 @@ import {buildProxyModel} from '../kube-proxy/model.js'
 import type {ProxyModel, ServicePortModel} from '../kube-proxy/types.js'
 import type {IptablesDump} from '../parse/types.js'
 import {canonicalIp, type ClusterIndex, indexCluster} from '../snapshot/cluster-index.js'
-import type {Endpoint, NodeCapture, Snapshot} from '../snapshot/types.js'
+import type {Endpoint, NodeCapture, Service, Snapshot} from '../snapshot/types.js'
 import {parseIp, splitHostPort} from '../net/match.js'
 import {evaluatePacket} from './iptables.js'
 import {formatEndpoint} from '../net/ip.js'
 import {selectNodes} from '../snapshot/select.js'
-import {scopeDump} from './scope.js'
+import {scopeDump, scopeDumpByName} from './scope.js'
 import {familyOf, resolveTarget, type TargetOptions} from './target.js'
 import type {PodRef, TraceOutcome, TraceResult, TraceServiceInfo} from './types.js'
 
@@ -87,23 +87,34 @@ function interfaceRoutes(node: NodeCapture, cluster: ClusterIndex | null): {rout
 }
 
 /**
- * An `IP:PORT` target needs the model of the service ports at that address only (see scope.ts);
- * a `svc/NAME` target looks the name up among all of them (and suggests close names), so it
- * gets the whole dump. A target resolveTarget will reject also gets the whole dump: it fails there.
+ * An `IP:PORT` target needs the model of the service ports at that address only, a `svc/NAME`
+ * target that of the Service's ports (see scope.ts). A Service the rules do not name gets the
+ * whole dump (to suggest close names), as does a target resolveTarget will reject: it fails there.
  */
-function scopeFor(dump: IptablesDump, node: NodeCapture, opts: TraceSnapshotOptions): IptablesDump {
-  if (/^(svc|service|services)\//.test(opts.target)) return dump
+function scopeFor(dump: IptablesDump, node: NodeCapture, cluster: ClusterIndex | null, opts: TraceSnapshotOptions): IptablesDump {
+  if (/^(svc|service|services)\//.test(opts.target)) {
+    const name = opts.target.slice(opts.target.indexOf('/') + 1)
+    const namespace = opts.namespace ?? 'default'
+    return scopeDumpByName(dump, namespace, name, servicePortNames(cluster?.service(namespace, name))) ?? dump
+  }
   const {host, port} = splitHostPort(opts.target)
   const dport = port ?? (opts.port === undefined ? NaN : Number(opts.port))
   if (!parseIp(host) || !Number.isInteger(dport)) return dump
   return scopeDump(dump, {dst: host, dport, local: node.addresses.map(canonicalIp).includes(canonicalIp(host))})
 }
 
+/** kube-proxy's service port names of a Service (`ns/name:port`; both forms for an unnamed port), for chain hashes. */
+function servicePortNames(service: Service | undefined): string[] {
+  if (!service) return []
+  const base = `${service.metadata.namespace ?? 'default'}/${service.metadata.name}`
+  return (service.spec.ports ?? []).flatMap((port) => (port.name ? [`${base}:${port.name}`] : [base, `${base}:`]))
+}
+
 function traceNode(snapshot: Snapshot, node: NodeCapture, cluster: ClusterIndex | null, opts: TraceSnapshotOptions): TraceResult {
   const family = targetFamily(opts, cluster)
   const dump = opts.parse(node, family)
   if (!dump) throw new NotFoundError(`node ${node.name} has no ${family === 6 ? 'ip6tables' : 'iptables'} rules in the snapshot`, [], 'no-rules')
-  const model = buildProxyModel(scopeFor(dump, node, opts), {services: () => snapshot.cluster?.services, findService: cluster?.lastService})
+  const model = buildProxyModel(scopeFor(dump, node, cluster, opts), {services: () => snapshot.cluster?.services, findService: cluster?.lastService})
   const resolved = resolveTarget(snapshot, node, model, cluster, opts)
   const localAddresses = [...node.addresses, ...(cluster?.node(node.name)?.status?.addresses ?? []).filter((a) => a.type.endsWith('IP')).map((a) => a.address)]
   const evaluation = evaluatePacket(dump, resolved.packet, {localAddresses, ipsets: opts.ipsets, ...interfaceRoutes(node, cluster)})

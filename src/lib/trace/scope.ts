@@ -7,6 +7,7 @@
  */
 import {canonicalIp} from '../snapshot/cluster-index.js'
 import {parseServiceComment} from '../kube-proxy/comments.js'
+import {portProtoHash} from '../kube-proxy/names.js'
 import {chainHash, chainKind, isServiceGroupChain, jumpTarget} from '../kube-proxy/ownership.js'
 import {destinationPort, hasDstTypeLocal} from '../kube-proxy/rule-facts.js'
 import {chainsByName, destinationOf} from '../parse/index.js'
@@ -70,6 +71,28 @@ class Scope {
     }
   }
 
+  /** Pass 1 for a Service by name: the ports whose entry or reject rules' comments name it. */
+  findNamed(nat: Chain[], filter: Chain[], service: string): void {
+    const named = (rule: Rule): boolean => {
+      const ref = rule.comment ? parseServiceComment(rule.comment) : null
+      return ref !== null && `${ref.namespace}/${ref.name}` === service
+    }
+    for (const chain of nat) {
+      if (!ENTRY_CHAINS.has(chain.name)) continue
+      for (const rule of chain.rules) {
+        const target = jumpTarget(rule)
+        if (target && isServiceGroupChain(target) && named(rule)) this.hashes.add(chainHash(target))
+      }
+    }
+    for (const chain of filter) {
+      if (!FILTER_CHAINS.has(chain.name)) continue
+      for (const rule of chain.rules) {
+        const key = named(rule) ? commentKey(rule) : null
+        if (key) this.keys.add(key)
+      }
+    }
+  }
+
   /**
    * The nat chains of the found ports (entry rules filtered to them), and the names their
    * comments give. Found by name (a port's chains share its hash), not by reading 10^5 chains.
@@ -122,11 +145,28 @@ class Scope {
 
 /** A dump holding only what the kube-proxy model needs to describe the service port(s) at `target`. */
 export function scopeDump(dump: IptablesDump, target: ScopeTarget): IptablesDump {
-  const natTable = dump.tables.find((t) => t.name === 'nat')
-  const nat = natTable?.chains ?? []
-  const filter = dump.tables.find((t) => t.name === 'filter')?.chains ?? []
   const scope = new Scope(target)
-  scope.findPorts(nat, filter)
+  scope.findPorts(dump.tables.find((t) => t.name === 'nat')?.chains ?? [], dump.tables.find((t) => t.name === 'filter')?.chains ?? [])
+  return scopedTables(dump, scope)
+}
+
+/**
+ * A dump holding only what the model needs to describe the ports of Service `namespace/name`:
+ * the ports the entry and reject rules' comments name, and those kube-proxy's hash gives for the
+ * Service's ports in the cluster (`servicePortNames`; rules without comments). undefined when
+ * neither finds any: the caller then needs the whole dump (to say the Service is not there, and
+ * suggest close names).
+ */
+export function scopeDumpByName(dump: IptablesDump, namespace: string, name: string, servicePortNames: string[]): IptablesDump | undefined {
+  const scope = new Scope({dst: '', dport: 0, local: false})
+  scope.findNamed(dump.tables.find((t) => t.name === 'nat')?.chains ?? [], dump.tables.find((t) => t.name === 'filter')?.chains ?? [], `${namespace}/${name}`)
+  for (const portName of servicePortNames) for (const proto of ['tcp', 'udp', 'sctp']) scope.hashes.add(portProtoHash(portName, proto))
+  return scope.hashes.size === 0 && scope.keys.size === 0 ? undefined : scopedTables(dump, scope)
+}
+
+function scopedTables(dump: IptablesDump, scope: Scope): IptablesDump {
+  const natTable = dump.tables.find((t) => t.name === 'nat')
+  const filter = dump.tables.find((t) => t.name === 'filter')?.chains ?? []
   const natChains = scope.natChains(natTable)
   const tables: Table[] = []
   for (const table of dump.tables) {

@@ -10,7 +10,7 @@ import {join} from 'node:path'
 
 import {buildProxyModel} from '../../../src/lib/kube-proxy/model.js'
 import {parseRules} from '../../../src/lib/parse/index.js'
-import {scopeDump} from '../../../src/lib/trace/scope.js'
+import {scopeDump, scopeDumpByName} from '../../../src/lib/trace/scope.js'
 import {findServicePort} from '../../../src/lib/trace/target.js'
 import {CORPUS_DIR} from '../../helpers/corpus.js'
 
@@ -38,6 +38,29 @@ describe('trace: the scoped model finds what the whole model finds', () => {
         }
       }
       if (full.servicePorts.size > 0) expect(cases, 'service ports exercised').to.be.greaterThan(0)
+    })
+  }
+})
+
+describe('trace: the model scoped to a Service by name finds what the whole model finds', () => {
+  for (const file of files) {
+    it(file.split('/').slice(-3).join('/'), () => {
+      const dump = parseRules(readFileSync(file, 'utf8'))
+      const full = buildProxyModel(dump)
+      const portsOf = (model: ReturnType<typeof buildProxyModel>, ns: string, name: string) =>
+        [...model.servicePorts.values()].filter((p) => p.namespace === ns && p.name === name)
+      const services = new Map([...full.servicePorts.values()].filter((p) => p.named).map((p) => [`${p.namespace}/${p.name}`, p]))
+      for (const [key, port] of services) {
+        const want = portsOf(full, port.namespace, port.name)
+        // Comments alone, and with the port names a cluster.json would give (hashes).
+        const portNames = want.map((p) => (p.portName ? `${key}:${p.portName}` : key))
+        for (const names of [[], portNames]) {
+          const scoped = scopeDumpByName(dump, port.namespace, port.name, names)
+          expect(scoped, key).to.not.equal(undefined)
+          expect(portsOf(buildProxyModel(scoped!), port.namespace, port.name), key).to.deep.equal(want)
+        }
+      }
+      expect(scopeDumpByName(dump, 'no-such-namespace', 'no-such-service', [])).to.equal(undefined)
     })
   }
 })
