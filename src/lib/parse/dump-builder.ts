@@ -42,9 +42,11 @@ export class DumpBuilder {
     return this.tableStates.has(name)
   }
 
-  findChain(table: string, chain: string): Chain | undefined {
-    return this.tableStates.get(table)?.chains.get(chain)
+  /** The table's chains by name (empty for a table it does not have). */
+  chainsOf(table: string): ReadonlyMap<string, Chain> {
+    return this.tableStates.get(table)?.chains ?? new Map()
   }
+
 
   /** Declares a chain (built by `make` when given); returns false when it was already declared (the first one is kept). */
   declareChain(state: TableState, name: string, line: number, policy: string | undefined, counters?: Counters, make?: () => Chain): boolean {

@@ -110,7 +110,7 @@ export class FastRuleReader implements RuleSource {
    * then the line reader's whole-dump check runs at the end instead (and reports them once).
    */
   private checkJumps(table: string, rules: Rule[]): void {
-    const chains = {has: (name: string) => this.builder.findChain(table, name) !== undefined}
+    const chains = this.builder.chainsOf(table)
     for (const rule of rules) {
       if (jumpTargetExists(rule, chains)) continue
       if (this.finished) this.builder.issues.push(missingJumpIssue(rule, table))
