@@ -7,7 +7,8 @@
 import {classifyChain, KUBE_SERVICES, type ChainKind} from '../kube-proxy/names.js'
 import type {Chain, IptablesDump, IpFamily, Rule} from '../parse/types.js'
 import {formatEndpoint, parseEndpoint} from '../net/ip.js'
-import {mayHaveModule, targetNameOf} from '../parse/lazy-rule.js'
+import {targetNameOf} from '../parse/lazy-rule.js'
+import {destinationOf, dnatDestinationOf, firstDestinationPort, isAffinityCheck, protocolCriterionOf, randomProbabilityOf} from '../kube-proxy/rule-facts.js'
 import {serviceChainHash, servicePortFromComment} from './service-names.js'
 
 export interface EndpointJump {
@@ -15,6 +16,8 @@ export interface EndpointJump {
   sepChain: string
   /** The `--probability` of the rule; undefined when it has no statistic match. */
   probability?: number
+  /** The DNAT address of its KUBE-SEP chain (filled once the whole dump is read). */
+  endpoint?: string
 }
 
 /** A chain that spreads traffic over endpoints: KUBE-SVC, KUBE-SVL, KUBE-XLB. */
@@ -118,7 +121,7 @@ export function buildRulesView(dump: IptablesDump, opts: {origin?: string; hashI
       else collectNoEndpointRules(view, chain)
     }
   }
-  nameEndpointChainsFromCascades(view)
+  linkCascadesToEndpointChains(view)
   return view
 }
 
@@ -165,7 +168,8 @@ function readCascade(chain: Chain, kind: ChainKind, servicePort?: string): Casca
       cascade.affinity = true
       continue
     }
-    cascade.jumps.push({rule, sepChain: target, probability: probabilityOf(rule)})
+    // endpoint is set by linkCascadesToEndpointChains; declared here so every jump has one shape.
+    cascade.jumps.push({rule, sepChain: target, probability: randomProbabilityOf(rule), endpoint: undefined})
   }
   return cascade
 }
@@ -173,10 +177,10 @@ function readCascade(chain: Chain, kind: ChainKind, servicePort?: string): Casca
 function readEndpointChain(chain: Chain, servicePort?: string): EndpointChain {
   const endpointChain: EndpointChain = {chain: chain.name, servicePort}
   for (const rule of chain.rules) {
-    if (targetNameOf(rule) !== 'DNAT') continue // decode only the DNAT rule, not the MARK-MASQ one
-    const typed = rule.target?.typed
-    if (typed?.kind === 'dnat' && typed.to.length > 0) {
-      endpointChain.endpoint = canonicalEndpoint(typed.to[0].text)
+    if (targetNameOf(rule) !== 'DNAT') continue // read only the DNAT rule, not the MARK-MASQ one
+    const destination = dnatDestinationOf(rule)
+    if (destination !== undefined) {
+      endpointChain.endpoint = canonicalEndpoint(destination)
       endpointChain.dnatRule = rule
       break
     }
@@ -185,16 +189,18 @@ function readEndpointChain(chain: Chain, servicePort?: string): EndpointChain {
 }
 
 function readServiceEntry(rule: Rule): ServiceEntryRule | undefined {
-  const target = rule.target?.name
+  const target = targetNameOf(rule)
   if (!target || !SERVICE_KINDS.has(classifyChain(target))) return undefined
-  const destination = rule.destination && !rule.destination.negated ? rule.destination.value : undefined
+  const criterion = destinationOf(rule)
+  const destination = criterion && !criterion.negated ? criterion.value : undefined
+  const protocol = protocolCriterionOf(rule)
   return {
     rule,
     target,
     servicePort: servicePortFromComment(rule.comment),
     address: destination?.replace(/\/(32|128)$/, ''),
-    port: destinationPort(rule),
-    protocol: rule.protocol && !rule.protocol.negated ? rule.protocol.value.toLowerCase() : undefined,
+    port: firstDestinationPort(rule),
+    protocol: protocol && !protocol.negated ? protocol.value.toLowerCase() : undefined,
   }
 }
 
@@ -208,13 +214,17 @@ function collectNoEndpointRules(view: RulesView, chain: Chain): void {
   }
 }
 
-/** Comment-less KUBE-SEP chains take the Service port of the cascade that jumps to them. */
-function nameEndpointChainsFromCascades(view: RulesView): void {
+/**
+ * Links every cascade jump to its KUBE-SEP chain once (the checks read `jump.endpoint` instead of
+ * looking the chain up again each), and gives comment-less KUBE-SEP chains the Service port of
+ * the cascade that jumps to them.
+ */
+function linkCascadesToEndpointChains(view: RulesView): void {
   for (const cascade of view.cascades) {
-    if (!cascade.servicePort) continue
     for (const jump of cascade.jumps) {
       const sep = view.endpointChains.get(jump.sepChain)
-      if (sep && !sep.servicePort) {
+      if (sep?.endpoint !== undefined) jump.endpoint = sep.endpoint
+      if (sep && cascade.servicePort && !sep.servicePort) {
         sep.servicePort = cascade.servicePort
         view.chainService.set(sep.chain, cascade.servicePort)
       }
@@ -222,35 +232,9 @@ function nameEndpointChainsFromCascades(view: RulesView): void {
   }
 }
 
-// These run once per rule of a 300k-rule dump: plain loops, no intermediate arrays.
-
-export function probabilityOf(rule: Rule): number | undefined {
-  if (!mayHaveModule(rule, 'statistic')) return undefined
-  for (const {typed} of rule.matches) {
-    if (typed?.kind === 'statistic' && typed.mode === 'random') return typed.probability ?? Number.NaN
-  }
-  return undefined
-}
-
-/** Session affinity: `-m recent --rcheck` sends returning clients to their endpoint first. */
-export function isAffinityCheck(rule: Rule): boolean {
-  if (!mayHaveModule(rule, 'recent')) return false
-  for (const {typed} of rule.matches) {
-    if (typed?.kind === 'recent' && (typed.command === 'rcheck' || typed.command === 'update')) return true
-  }
-  return false
-}
-
-function destinationPort(rule: Rule): number | undefined {
-  for (const {typed} of rule.matches) {
-    if (typed?.kind === 'ports' && typed.dport && !typed.dport.negated) return typed.dport.value.from
-  }
-  return undefined
-}
-
 /** The endpoint of a cascade rule, through its KUBE-SEP chain's DNAT. */
-export function endpointOfJump(view: RulesView, jump: EndpointJump): string | undefined {
-  return view.endpointChains.get(jump.sepChain)?.endpoint
+export function endpointOfJump(_view: RulesView, jump: EndpointJump): string | undefined {
+  return jump.endpoint
 }
 
 /** Plain dotted-quad `ip:port` without leading zeros is already canonical (the common case). */

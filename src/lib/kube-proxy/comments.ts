@@ -59,6 +59,18 @@ export function parseServiceComment(comment: string | undefined): CommentRef | n
   return ref
 }
 
+/**
+ * Just the service port key a comment names (what servicePortKey(parseServiceComment(c)) gives),
+ * without the role: `kpx check` asks this of a comment of every per-service chain.
+ */
+export function servicePortKeyOf(comment: string | undefined): string | undefined {
+  if (!comment) return undefined
+  const m = SERVICE_PORT.exec(comment)
+  if (!m) return undefined
+  const port = m[3]
+  return port && port.length > 1 ? `${m[1]}/${m[2]}${port}` : `${m[1]}/${m[2]}`
+}
+
 /** The model's key for a service port: `ns/name:port`, or `ns/name` for an unnamed port. */
 export function servicePortKey(ref: {namespace: string; name: string; portName: string}): string {
   return ref.portName ? `${ref.namespace}/${ref.name}:${ref.portName}` : `${ref.namespace}/${ref.name}`

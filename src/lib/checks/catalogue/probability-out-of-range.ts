@@ -1,6 +1,7 @@
 import {chainsOf, makeFinding} from '../finding.js'
 import type {Check, Finding} from '../types.js'
 import {mayHaveModule} from '../../parse/lazy-rule.js'
+import {probabilitiesCertainlyInRange} from '../../kube-proxy/rule-facts.js'
 
 export const probabilityOutOfRange: Check = {
   id: 'probability-out-of-range',
@@ -13,7 +14,8 @@ export const probabilityOutOfRange: Check = {
     const findings: Finding[] = []
     for (const [view, chain] of chainsOf(ctx, 'nat')) {
       for (const rule of chain.rules) {
-        if (!mayHaveModule(rule, 'statistic')) continue // no need to decode it
+        // Decode only the rare rule whose line does not settle it (most have no statistic match).
+        if (!mayHaveModule(rule, 'statistic') || probabilitiesCertainlyInRange(rule)) continue
         for (const match of rule.matches) {
           const typed = match.typed
           if (typed?.kind !== 'statistic' || typed.mode !== 'random') continue

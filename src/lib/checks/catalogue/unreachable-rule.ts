@@ -2,6 +2,7 @@ import type {Rule} from '../../parse/types.js'
 import {chainsOf, isServiceChain, makeFinding} from '../finding.js'
 import type {Check, Finding} from '../types.js'
 import {targetIsGoto, targetNameOf} from '../../parse/lazy-rule.js'
+import {matchesEverything} from '../../kube-proxy/rule-facts.js'
 
 /** Targets after which netfilter never looks at the next rule of the chain. */
 const TERMINAL_TARGETS = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'REJECT', 'DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT'])
@@ -11,8 +12,7 @@ const TERMINAL_TARGETS = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'REJECT',
  * records the client). A match kpx does not understand counts as a condition.
  */
 function isUnconditional(rule: Rule): boolean {
-  if (certainlyConditional(rule)) return false
-  return rule.matches.every((m) => m.typed?.kind === 'comment' || (m.typed?.kind === 'recent' && m.typed.command === 'set'))
+  return !certainlyConditional(rule) && matchesEverything(rule)
 }
 
 /**
