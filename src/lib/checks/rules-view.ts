@@ -7,8 +7,16 @@
 import {classifyChain, KUBE_SERVICES, type ChainKind} from '../kube-proxy/names.js'
 import type {Chain, IptablesDump, IpFamily, Rule} from '../parse/types.js'
 import {formatEndpoint, parseEndpoint} from '../net/ip.js'
-import {targetNameOf} from '../parse/lazy-rule.js'
-import {destinationOf, dnatDestinationOf, firstDestinationPort, isAffinityCheck, protocolCriterionOf, randomProbabilityOf} from '../kube-proxy/rule-facts.js'
+import {mayHaveModule, targetNameOf} from '../parse/lazy-rule.js'
+import {
+  destinationOf,
+  dnatDestinationOf,
+  firstDestinationPort,
+  isAffinityCheck,
+  probabilitiesCertainlyInRange,
+  protocolCriterionOf,
+  randomProbabilityOf,
+} from '../kube-proxy/rule-facts.js'
 import {serviceChainHash, servicePortFromComment} from './service-names.js'
 
 export interface EndpointJump {
@@ -71,6 +79,11 @@ export interface RulesView {
   endpointChains: Map<string, EndpointChain>
   serviceRules: ServiceEntryRule[]
   noEndpointRules: NoEndpointsRule[]
+  /**
+   * nat rules with a statistic match whose line does not show every random probability inside
+   * (0, 1], in dump order: probability-out-of-range decodes these instead of every statistic rule.
+   */
+  unsettledStatisticRules: Rule[]
   /** table → every name some rule jumps or goes to (chains and targets alike). */
   jumpTargets: Map<string, Set<string>>
   ruleCount: number
@@ -101,6 +114,7 @@ export function buildRulesView(dump: IptablesDump, opts: {origin?: string; hashI
     endpointChains: new Map(),
     serviceRules: [],
     noEndpointRules: [],
+    unsettledStatisticRules: [],
     jumpTargets: new Map(),
     ruleCount: 0,
   }
@@ -129,7 +143,8 @@ function readNatChain(view: RulesView, chain: Chain, hashIndex?: Map<string, str
   const kind = classifyChain(chain.name)
   if (SERVICE_KINDS.has(kind) || kind === 'sep') nameServiceChain(view, chain, hashIndex)
   const servicePort = view.chainService.get(chain.name)
-  if (CASCADE_KINDS.has(kind)) view.cascades.push(readCascade(chain, kind, servicePort))
+  if (CASCADE_KINDS.has(kind)) view.cascades.push(readCascade(view, chain, kind, servicePort))
+  else for (const rule of chain.rules) noteUnsettledStatistic(view, rule)
   if (kind === 'sep') view.endpointChains.set(chain.name, readEndpointChain(chain, servicePort))
   if (chain.name === KUBE_SERVICES) {
     for (const rule of chain.rules) {
@@ -159,19 +174,30 @@ function hashServicePort(chain: Chain, hashIndex?: Map<string, string>): string 
   return hash ? hashIndex?.get(hash) : undefined
 }
 
-function readCascade(chain: Chain, kind: ChainKind, servicePort?: string): Cascade {
+function readCascade(view: RulesView, chain: Chain, kind: ChainKind, servicePort?: string): Cascade {
   const cascade: Cascade = {chain: chain.name, kind, servicePort, jumps: [], affinity: false}
   for (const rule of chain.rules) {
-    const target = targetNameOf(rule)
-    if (!target || !target.startsWith('KUBE-SEP-')) continue
-    if (isAffinityCheck(rule)) {
-      cascade.affinity = true
-      continue
-    }
-    // endpoint is set by linkCascadesToEndpointChains; declared here so every jump has one shape.
-    cascade.jumps.push({rule, sepChain: target, probability: randomProbabilityOf(rule), endpoint: undefined})
+    readCascadeRule(cascade, rule)
+    // Right after reading the same line, so the line facts are still at hand.
+    noteUnsettledStatistic(view, rule)
   }
   return cascade
+}
+
+function readCascadeRule(cascade: Cascade, rule: Rule): void {
+  const target = targetNameOf(rule)
+  if (!target || !target.startsWith('KUBE-SEP-')) return
+  if (isAffinityCheck(rule)) {
+    cascade.affinity = true
+    return
+  }
+  // endpoint is set by linkCascadesToEndpointChains; declared here so every jump has one shape.
+  cascade.jumps.push({rule, sepChain: target, probability: randomProbabilityOf(rule), endpoint: undefined})
+}
+
+/** Collects the rare nat rule whose statistic probabilities the line does not show in range (see RulesView). */
+function noteUnsettledStatistic(view: RulesView, rule: Rule): void {
+  if (mayHaveModule(rule, 'statistic') && !probabilitiesCertainlyInRange(rule)) view.unsettledStatisticRules.push(rule)
 }
 
 function readEndpointChain(chain: Chain, servicePort?: string): EndpointChain {

@@ -16,6 +16,7 @@
 import {parsePortNumber} from '../net/ip.js'
 import {parseMarkMask, parseNatRange, parseProbability} from '../parse/decode-values.js'
 import {LazyRule} from '../parse/lazy-rule.js'
+import {readKubeProxyShape} from './line-shapes.js'
 import type {Rule} from '../parse/types.js'
 
 export interface LineFacts {
@@ -138,9 +139,11 @@ class LineScanner {
     this.raw = line
     this.n = line.length
     this.resetFacts(line)
+    const from = line.charCodeAt(0) === 91 /* [ */ ? line.indexOf(' ') + 1 : 0 // after `[packets:bytes]` counters
+    if (readKubeProxyShape(line, from, facts)) return true // most lines: one regexp, no word scan
     if (!this.findQuotedWord() || line.indexOf('\t') >= 0) return false
-    this.pos = line.charCodeAt(0) === 91 /* [ */ ? line.indexOf(' ') + 1 : 0 // `[packets:bytes]` counters
-    if (this.pos < 0 || !this.nextWord() || !this.wordIs('-A') || !this.nextWord() || this.isFlagWord() || this.ws === this.quoteStart) return false
+    this.pos = from
+    if ( !this.nextWord() || !this.wordIs('-A') || !this.nextWord() || this.isFlagWord() || this.ws === this.quoteStart) return false
     let negated = false
     while (this.nextWord()) {
       if (this.wordIs('!')) {

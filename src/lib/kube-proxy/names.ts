@@ -90,12 +90,28 @@ export function classifyChain(name: string): ChainKind {
   return BUILTIN_CHAINS.has(name) ? 'builtin' : 'other'
 }
 
-const KUBE_HASHED_PREFIXES = Object.entries(HASHED_PREFIXES).filter(([prefix]) => prefix.startsWith('KUBE-'))
-
-/** KUBE-SVC-/SVL-/EXT-/FW-/XLB-/SEP-: a few prefix tests, no string made. */
+/**
+ * KUBE-SVC-/SVL-/SEP-/EXT-/FW-/XLB- (the KUBE- entries of HASHED_PREFIXES): the letter after
+ * `KUBE-` picks the candidates, one prefix test confirms. No string is made.
+ */
 function hashedKind(name: string): ChainKind | undefined {
-  for (const [prefix, kind] of KUBE_HASHED_PREFIXES) if (name.startsWith(prefix)) return kind
-  return undefined
+  switch (name.charCodeAt(5)) {
+    case 83: // S
+      return name.startsWith('KUBE-SVC-') ? 'svc' : name.startsWith('KUBE-SEP-') ? 'sep' : name.startsWith('KUBE-SVL-') ? 'svl' : undefined
+    case 69: // E
+      return name.startsWith('KUBE-EXT-') ? 'ext' : undefined
+    case 70: // F
+      return name.startsWith('KUBE-FW-') ? 'fw' : undefined
+    case 88: // X
+      return name.startsWith('KUBE-XLB-') ? 'xlb' : undefined
+    default:
+      return undefined
+  }
+}
+
+/** KUBE-SVC/SVL/EXT/FW/XLB/SEP-<hash>: kube-proxy's per-Service (and per-endpoint) chains. */
+export function isPerServiceChain(name: string): boolean {
+  return name.startsWith('KUBE-') && hashedKind(name) !== undefined
 }
 
 /**

@@ -29,7 +29,27 @@ function endsChain(rule: Rule): boolean {
 /** Criteria that make a rule conditional; found in the raw text outside its comment, no decoding needed. */
 const CONDITION_WORDS = [' -s ', ' -d ', ' -p ', ' -i ', ' -o ', ' -m statistic ', ' -m mark ', ' -m addrtype ', ' -m conntrack ', ' -m set ']
 
+/**
+ * A cheap, sound pre-test (false means "cannot tell"): one of the words above stands outside
+ * any quotes. Runs on every rule that ends its chain, so it avoids making the comment string:
+ * with at most one `"..."` section and no backslash, "outside" is "before the opening quote or
+ * after the closing one".
+ */
 function certainlyConditional(rule: Rule): boolean {
+  const raw = rule.raw
+  const open = raw.indexOf('"')
+  const close = open < 0 ? -1 : raw.indexOf('"', open + 1)
+  if (open >= 0 && (close < 0 || raw.indexOf('"', close + 1) >= 0 || raw.includes('\\'))) return conditionalOutsideComment(rule)
+  for (const word of CONDITION_WORDS) {
+    const at = raw.indexOf(word)
+    if (at < 0) continue
+    if (open < 0 || at < open || raw.indexOf(word, close) >= 0) return true
+  }
+  return false
+}
+
+/** The general form: a condition word in the line that the comment does not explain. */
+function conditionalOutsideComment(rule: Rule): boolean {
   const comment = rule.comment ?? ''
   return CONDITION_WORDS.some((word) => rule.raw.includes(word) && !comment.includes(word.trim()))
 }
