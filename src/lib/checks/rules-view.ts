@@ -118,6 +118,7 @@ export function buildRulesView(dump: IptablesDump, opts: {origin?: string; hashI
     jumpTargets: new Map(),
     ruleCount: 0,
   }
+  const names: ServicePortNames = {hashIndex: opts.hashIndex, seen: new Map()}
   for (const table of dump.tables) {
     const chains = new Map<string, Chain>()
     const targets = new Set<string>()
@@ -131,7 +132,7 @@ export function buildRulesView(dump: IptablesDump, opts: {origin?: string; hashI
         const target = targetNameOf(rule)
         if (target) targets.add(target)
       }
-      if (table.name === 'nat') readNatChain(view, chain, opts.hashIndex)
+      if (table.name === 'nat') readNatChain(view, chain, names)
       else collectNoEndpointRules(view, chain)
     }
   }
@@ -139,9 +140,9 @@ export function buildRulesView(dump: IptablesDump, opts: {origin?: string; hashI
   return view
 }
 
-function readNatChain(view: RulesView, chain: Chain, hashIndex?: Map<string, string>): void {
+function readNatChain(view: RulesView, chain: Chain, names: ServicePortNames): void {
   const kind = classifyChain(chain.name)
-  if (SERVICE_KINDS.has(kind) || kind === 'sep') nameServiceChain(view, chain, hashIndex)
+  if (SERVICE_KINDS.has(kind) || kind === 'sep') nameServiceChain(view, chain, names)
   const servicePort = view.chainService.get(chain.name)
   if (CASCADE_KINDS.has(kind)) view.cascades.push(readCascade(view, chain, kind, servicePort))
   else for (const rule of chain.rules) noteUnsettledStatistic(view, rule)
@@ -154,17 +155,34 @@ function readNatChain(view: RulesView, chain: Chain, hashIndex?: Map<string, str
   }
 }
 
-function nameServiceChain(view: RulesView, chain: Chain, hashIndex?: Map<string, string>): void {
-  const commented = commentServicePort(chain)
+function nameServiceChain(view: RulesView, chain: Chain, names: ServicePortNames): void {
+  const commented = commentServicePort(chain, names)
   if (commented) view.commentService.set(chain.name, commented)
-  const servicePort = commented ?? hashServicePort(chain, hashIndex)
+  const servicePort = commented ?? hashServicePort(chain, names.hashIndex)
   if (servicePort) view.chainService.set(chain.name, servicePort)
 }
 
-function commentServicePort(chain: Chain): string | undefined {
+/**
+ * How chains get their Service port names: the cluster's hash index, and one string per name.
+ * Each chain's comment spells its Service port anew; keeping the first string of each name
+ * (10^4 instead of 10^5) lets the checks' sets and maps compare them by reference.
+ */
+interface ServicePortNames {
+  hashIndex?: Map<string, string>
+  seen: Map<string, string>
+}
+
+function canonicalName(names: ServicePortNames, servicePort: string): string {
+  const known = names.seen.get(servicePort)
+  if (known !== undefined) return known
+  names.seen.set(servicePort, servicePort)
+  return servicePort
+}
+
+function commentServicePort(chain: Chain, names: ServicePortNames): string | undefined {
   for (const rule of chain.rules) {
     const named = servicePortFromComment(rule.comment)
-    if (named) return named
+    if (named) return canonicalName(names, named)
   }
   return undefined
 }

@@ -3,6 +3,8 @@
  */
 import * as crypto from 'node:crypto'
 
+import {sha256Ascii} from './sha256.js'
+
 export const KUBE_SERVICES = 'KUBE-SERVICES'
 export const KUBE_NODEPORTS = 'KUBE-NODEPORTS'
 export const KUBE_EXTERNAL_SERVICES = 'KUBE-EXTERNAL-SERVICES'
@@ -144,10 +146,11 @@ const BASE32_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
 
 /**
  * sha256 of a string's UTF-8 bytes. `kpx check` hashes every KUBE-SEP chain of a dump (10^5):
- * the one-shot crypto.hash (Node >= 20.12) costs less than half of createHash().update().digest().
+ * ASCII text (all kube-proxy names) goes through sha256.ts, at half the cost of node:crypto.
  */
-const sha256: (text: string) => Uint8Array =
-  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'buffer') : (text) => crypto.createHash('sha256').update(text).digest()
+function sha256(text: string): Uint8Array {
+  return sha256Ascii(text) ?? crypto.createHash('sha256').update(text).digest()
+}
 
 /**
  * The first 16 characters of RFC 4648 base32 (Go's base32.StdEncoding): 16 × 5 bits come from

@@ -1,6 +1,8 @@
-/** Chain kinds from names: the prefix tests give what a plain table lookup gives. */
+/** Chain kinds from names (prefix tests give what a plain table lookup gives), and the names' hashes. */
 import {expect} from 'chai'
-import {classifyChain, HASHED_PREFIXES, isPerServiceChain, type ChainKind} from '../../../src/lib/kube-proxy/names.js'
+import {createHash} from 'node:crypto'
+import {classifyChain, endpointChainName, HASHED_PREFIXES, isPerServiceChain, portProtoHash, serviceChainName, type ChainKind} from '../../../src/lib/kube-proxy/names.js'
+import {sha256Ascii} from '../../../src/lib/kube-proxy/sha256.js'
 
 /** The straightforward classification the fast one replaced: built-ins, fixed names, then prefixes. */
 function reference(name: string, fixed: Map<string, ChainKind>): ChainKind {
@@ -35,4 +37,24 @@ describe('kube-proxy: classifyChain', () => {
       expect(isPerServiceChain(name)).to.equal(perService)
     })
   }
+})
+
+describe('kube-proxy: sha256 of ASCII text', () => {
+  const texts = ['', 'a', 'abc', 'x'.repeat(55), 'x'.repeat(56), 'y'.repeat(63), 'z'.repeat(64), 'w'.repeat(119), 'v'.repeat(120), 'u'.repeat(1000),
+    'ns1/svc1:p80tcp10.180.0.1:80', 'default/kubernetes:httpstcp', 'ns/s:ptcp[fd00:1234:5678:9abc:def0:1234:5678:9abc]:65535', '~!@#$%^&*()_+`-={}[]|\\:";\'<>?,./']
+  for (const text of texts) {
+    it(`${text.length} characters: ${text.slice(0, 40)}`, () => {
+      expect(Buffer.from(sha256Ascii(text) as Uint8Array).toString('hex')).to.equal(createHash('sha256').update(text).digest('hex'))
+    })
+  }
+
+  it('leaves non-ASCII text to node:crypto, and names built from it still match', () => {
+    expect(sha256Ascii('ns/sväc:p')).to.equal(undefined)
+    expect(portProtoHash('ns/sväc:p', 'tcp')).to.match(/^[A-Z2-7]{16}$/)
+  })
+
+  it('gives the chain names kube-proxy writes (from the corpus)', () => {
+    expect(serviceChainName('KUBE-SVC-', 'ns1/svc1:p80', 'tcp')).to.equal('KUBE-SVC-XPGD46QRK7WJZT7O')
+    expect(endpointChainName('ns1/svc1:p80', 'tcp', '10.180.0.1:80')).to.equal('KUBE-SEP-SXIVWICOYRO3J4NJ')
+  })
 })
