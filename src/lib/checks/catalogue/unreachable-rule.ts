@@ -31,21 +31,39 @@ const CONDITION_WORDS = [' -s ', ' -d ', ' -p ', ' -i ', ' -o ', ' -m statistic 
 
 /**
  * A cheap, sound pre-test (false means "cannot tell"): one of the words above stands outside
- * any quotes. Runs on every rule that ends its chain, so it avoids making the comment string:
- * with at most one `"..."` section and no backslash, "outside" is "before the opening quote or
- * after the closing one".
+ * any quotes. Runs on every rule that ends its chain, so it walks the ` -` of the line once and
+ * never makes the comment string: with at most one `"..."` section and no backslash, "outside"
+ * is "before the opening quote or after the closing one".
  */
-function certainlyConditional(rule: Rule): boolean {
+export function certainlyConditional(rule: Rule): boolean {
   const raw = rule.raw
   const open = raw.indexOf('"')
   const close = open < 0 ? -1 : raw.indexOf('"', open + 1)
   if (open >= 0 && (close < 0 || raw.indexOf('"', close + 1) >= 0 || raw.includes('\\'))) return conditionalOutsideComment(rule)
-  for (const word of CONDITION_WORDS) {
-    const at = raw.indexOf(word)
-    if (at < 0) continue
-    if (open < 0 || at < open || raw.indexOf(word, close) >= 0) return true
+  for (let at = raw.indexOf(' -'); at >= 0; at = raw.indexOf(' -', at + 2)) {
+    if (at > open && at < close) at = close - 1 // inside the quoted comment: search on from its closing quote
+    else if (isConditionWordAt(raw, at)) return true
   }
   return false
+}
+
+const CONDITION_MODULES = CONDITION_WORDS.filter((word) => word.startsWith(' -m ')).map((word) => word.slice(4))
+
+/** Does one of CONDITION_WORDS start at `at` (which holds ` -`)? */
+function isConditionWordAt(raw: string, at: number): boolean {
+  if (raw.charCodeAt(at + 3) !== 32) return false // ` -x `: a one-letter flag
+  switch (raw.charCodeAt(at + 2)) {
+    case 115: // s
+    case 100: // d
+    case 112: // p
+    case 105: // i
+    case 111: // o
+      return true
+    case 109: // m
+      return CONDITION_MODULES.some((module) => raw.startsWith(module, at + 4))
+    default:
+      return false
+  }
 }
 
 /** The general form: a condition word in the line that the comment does not explain. */
