@@ -67,8 +67,11 @@ export function servicePortKeyOf(comment: string | undefined): string | undefine
   if (!comment) return undefined
   const m = SERVICE_PORT.exec(comment)
   if (!m) return undefined
-  const port = m[3]
-  return port && port.length > 1 ? `${m[1]}/${m[2]}${port}` : `${m[1]}/${m[2]}`
+  // The key is the match itself, less a leading space and an empty `:` port: a slice of the
+  // comment, which hashes without being copied (a concatenation would be copied to be hashed).
+  const text = m[0]
+  const start = m[1].length + m[2].length + 1 + (m[3]?.length ?? 0) < text.length ? 1 : 0
+  return m[3] === ':' ? text.slice(start, -1) : start === 0 ? text : text.slice(start)
 }
 
 /** The model's key for a service port: `ns/name:port`, or `ns/name` for an unnamed port. */
