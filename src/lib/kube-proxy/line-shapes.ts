@@ -13,7 +13,7 @@
  * checks (P, IP:PORT) are checked the same way here; anything else is left to line-facts.ts.
  */
 import {parseNatRange, parseProbability} from '../parse/decode-values.js'
-import type {LineFacts} from './line-facts.js'
+import type {LineFacts} from './line-scanner.js'
 
 /** A plain word that the parser takes as a value (or chain, or target name), not as a flag. */
 const WORD = String.raw`[^\s"\\!-][^\s"\\]*`
