@@ -1,7 +1,7 @@
 /** Small helpers shared by the checks: building findings and walking the jump graph. */
 import type {Chain, Rule} from '../parse/types.js'
 import {chainOf, type RulesView} from './rules-view.js'
-import {serviceChainHash} from './service-names.js'
+import {isPerServiceChain} from '../kube-proxy/names.js'
 import {evidenceOf, type Check, type CheckContext, type Finding, type Severity} from './types.js'
 import {targetNameOf} from '../parse/lazy-rule.js'
 
@@ -61,9 +61,9 @@ export function hasKubeProxyRules(view: RulesView): boolean {
   return chainOf(view, 'nat', 'KUBE-SERVICES') !== undefined || view.cascades.length > 0
 }
 
-/** KUBE-SVC/SVL/EXT/FW/XLB/SEP: kube-proxy's per-Service chains. Runs per chain, so no classifyChain loop. */
+/** KUBE-SVC/SVL/EXT/FW/XLB/SEP: kube-proxy's per-Service chains (runs per chain and per rule: no string made). */
 export function isServiceChain(name: string): boolean {
-  return name.startsWith('KUBE-SEP-') || serviceChainHash(name) !== undefined
+  return isPerServiceChain(name)
 }
 
 /** `1234567` → `1,234,567`, for figures in messages. */

@@ -8,6 +8,15 @@ import {classifyChain, KUBE_SERVICES, type ChainKind} from '../kube-proxy/names.
 import type {Chain, IptablesDump, IpFamily, Rule} from '../parse/types.js'
 import {formatEndpoint, parseEndpoint} from '../net/ip.js'
 import {mayHaveModule, targetNameOf} from '../parse/lazy-rule.js'
+import {
+  destinationOf,
+  dnatDestinationOf,
+  firstDestinationPort,
+  isAffinityCheck,
+  probabilitiesCertainlyInRange,
+  protocolCriterionOf,
+  randomProbabilityOf,
+} from '../kube-proxy/rule-facts.js'
 import {serviceChainHash, servicePortFromComment} from './service-names.js'
 
 export interface EndpointJump {
@@ -15,6 +24,8 @@ export interface EndpointJump {
   sepChain: string
   /** The `--probability` of the rule; undefined when it has no statistic match. */
   probability?: number
+  /** The DNAT address of its KUBE-SEP chain (filled once the whole dump is read). */
+  endpoint?: string
 }
 
 /** A chain that spreads traffic over endpoints: KUBE-SVC, KUBE-SVL, KUBE-XLB. */
@@ -68,6 +79,11 @@ export interface RulesView {
   endpointChains: Map<string, EndpointChain>
   serviceRules: ServiceEntryRule[]
   noEndpointRules: NoEndpointsRule[]
+  /**
+   * nat rules with a statistic match whose line does not show every random probability inside
+   * (0, 1], in dump order: probability-out-of-range decodes these instead of every statistic rule.
+   */
+  unsettledStatisticRules: Rule[]
   /** table → every name some rule jumps or goes to (chains and targets alike). */
   jumpTargets: Map<string, Set<string>>
   ruleCount: number
@@ -98,9 +114,11 @@ export function buildRulesView(dump: IptablesDump, opts: {origin?: string; hashI
     endpointChains: new Map(),
     serviceRules: [],
     noEndpointRules: [],
+    unsettledStatisticRules: [],
     jumpTargets: new Map(),
     ruleCount: 0,
   }
+  const names: ServicePortNames = {hashIndex: opts.hashIndex, seen: new Map()}
   for (const table of dump.tables) {
     const chains = new Map<string, Chain>()
     const targets = new Set<string>()
@@ -114,19 +132,20 @@ export function buildRulesView(dump: IptablesDump, opts: {origin?: string; hashI
         const target = targetNameOf(rule)
         if (target) targets.add(target)
       }
-      if (table.name === 'nat') readNatChain(view, chain, opts.hashIndex)
+      if (table.name === 'nat') readNatChain(view, chain, names)
       else collectNoEndpointRules(view, chain)
     }
   }
-  nameEndpointChainsFromCascades(view)
+  linkCascadesToEndpointChains(view)
   return view
 }
 
-function readNatChain(view: RulesView, chain: Chain, hashIndex?: Map<string, string>): void {
+function readNatChain(view: RulesView, chain: Chain, names: ServicePortNames): void {
   const kind = classifyChain(chain.name)
-  if (SERVICE_KINDS.has(kind) || kind === 'sep') nameServiceChain(view, chain, hashIndex)
+  if (SERVICE_KINDS.has(kind) || kind === 'sep') nameServiceChain(view, chain, names)
   const servicePort = view.chainService.get(chain.name)
-  if (CASCADE_KINDS.has(kind)) view.cascades.push(readCascade(chain, kind, servicePort))
+  if (CASCADE_KINDS.has(kind)) view.cascades.push(readCascade(view, chain, kind, servicePort))
+  else for (const rule of chain.rules) noteUnsettledStatistic(view, rule)
   if (kind === 'sep') view.endpointChains.set(chain.name, readEndpointChain(chain, servicePort))
   if (chain.name === KUBE_SERVICES) {
     for (const rule of chain.rules) {
@@ -136,17 +155,34 @@ function readNatChain(view: RulesView, chain: Chain, hashIndex?: Map<string, str
   }
 }
 
-function nameServiceChain(view: RulesView, chain: Chain, hashIndex?: Map<string, string>): void {
-  const commented = commentServicePort(chain)
+function nameServiceChain(view: RulesView, chain: Chain, names: ServicePortNames): void {
+  const commented = commentServicePort(chain, names)
   if (commented) view.commentService.set(chain.name, commented)
-  const servicePort = commented ?? hashServicePort(chain, hashIndex)
+  const servicePort = commented ?? hashServicePort(chain, names.hashIndex)
   if (servicePort) view.chainService.set(chain.name, servicePort)
 }
 
-function commentServicePort(chain: Chain): string | undefined {
+/**
+ * How chains get their Service port names: the cluster's hash index, and one string per name.
+ * Each chain's comment spells its Service port anew; keeping the first string of each name
+ * (10^4 instead of 10^5) lets the checks' sets and maps compare them by reference.
+ */
+interface ServicePortNames {
+  hashIndex?: Map<string, string>
+  seen: Map<string, string>
+}
+
+function canonicalName(names: ServicePortNames, servicePort: string): string {
+  const known = names.seen.get(servicePort)
+  if (known !== undefined) return known
+  names.seen.set(servicePort, servicePort)
+  return servicePort
+}
+
+function commentServicePort(chain: Chain, names: ServicePortNames): string | undefined {
   for (const rule of chain.rules) {
     const named = servicePortFromComment(rule.comment)
-    if (named) return named
+    if (named) return canonicalName(names, named)
   }
   return undefined
 }
@@ -156,27 +192,39 @@ function hashServicePort(chain: Chain, hashIndex?: Map<string, string>): string 
   return hash ? hashIndex?.get(hash) : undefined
 }
 
-function readCascade(chain: Chain, kind: ChainKind, servicePort?: string): Cascade {
+function readCascade(view: RulesView, chain: Chain, kind: ChainKind, servicePort?: string): Cascade {
   const cascade: Cascade = {chain: chain.name, kind, servicePort, jumps: [], affinity: false}
   for (const rule of chain.rules) {
-    const target = targetNameOf(rule)
-    if (!target || !target.startsWith('KUBE-SEP-')) continue
-    if (isAffinityCheck(rule)) {
-      cascade.affinity = true
-      continue
-    }
-    cascade.jumps.push({rule, sepChain: target, probability: probabilityOf(rule)})
+    readCascadeRule(cascade, rule)
+    // Right after reading the same line, so the line facts are still at hand.
+    noteUnsettledStatistic(view, rule)
   }
   return cascade
+}
+
+function readCascadeRule(cascade: Cascade, rule: Rule): void {
+  const target = targetNameOf(rule)
+  if (!target || !target.startsWith('KUBE-SEP-')) return
+  if (isAffinityCheck(rule)) {
+    cascade.affinity = true
+    return
+  }
+  // endpoint is set by linkCascadesToEndpointChains; declared here so every jump has one shape.
+  cascade.jumps.push({rule, sepChain: target, probability: randomProbabilityOf(rule), endpoint: undefined})
+}
+
+/** Collects the rare nat rule whose statistic probabilities the line does not show in range (see RulesView). */
+function noteUnsettledStatistic(view: RulesView, rule: Rule): void {
+  if (mayHaveModule(rule, 'statistic') && !probabilitiesCertainlyInRange(rule)) view.unsettledStatisticRules.push(rule)
 }
 
 function readEndpointChain(chain: Chain, servicePort?: string): EndpointChain {
   const endpointChain: EndpointChain = {chain: chain.name, servicePort}
   for (const rule of chain.rules) {
-    if (targetNameOf(rule) !== 'DNAT') continue // decode only the DNAT rule, not the MARK-MASQ one
-    const typed = rule.target?.typed
-    if (typed?.kind === 'dnat' && typed.to.length > 0) {
-      endpointChain.endpoint = canonicalEndpoint(typed.to[0].text)
+    if (targetNameOf(rule) !== 'DNAT') continue // read only the DNAT rule, not the MARK-MASQ one
+    const destination = dnatDestinationOf(rule)
+    if (destination !== undefined) {
+      endpointChain.endpoint = canonicalEndpoint(destination)
       endpointChain.dnatRule = rule
       break
     }
@@ -185,16 +233,18 @@ function readEndpointChain(chain: Chain, servicePort?: string): EndpointChain {
 }
 
 function readServiceEntry(rule: Rule): ServiceEntryRule | undefined {
-  const target = rule.target?.name
+  const target = targetNameOf(rule)
   if (!target || !SERVICE_KINDS.has(classifyChain(target))) return undefined
-  const destination = rule.destination && !rule.destination.negated ? rule.destination.value : undefined
+  const criterion = destinationOf(rule)
+  const destination = criterion && !criterion.negated ? criterion.value : undefined
+  const protocol = protocolCriterionOf(rule)
   return {
     rule,
     target,
     servicePort: servicePortFromComment(rule.comment),
     address: destination?.replace(/\/(32|128)$/, ''),
-    port: destinationPort(rule),
-    protocol: rule.protocol && !rule.protocol.negated ? rule.protocol.value.toLowerCase() : undefined,
+    port: firstDestinationPort(rule),
+    protocol: protocol && !protocol.negated ? protocol.value.toLowerCase() : undefined,
   }
 }
 
@@ -208,13 +258,17 @@ function collectNoEndpointRules(view: RulesView, chain: Chain): void {
   }
 }
 
-/** Comment-less KUBE-SEP chains take the Service port of the cascade that jumps to them. */
-function nameEndpointChainsFromCascades(view: RulesView): void {
+/**
+ * Links every cascade jump to its KUBE-SEP chain once (the checks read `jump.endpoint` instead of
+ * looking the chain up again each), and gives comment-less KUBE-SEP chains the Service port of
+ * the cascade that jumps to them.
+ */
+function linkCascadesToEndpointChains(view: RulesView): void {
   for (const cascade of view.cascades) {
-    if (!cascade.servicePort) continue
     for (const jump of cascade.jumps) {
       const sep = view.endpointChains.get(jump.sepChain)
-      if (sep && !sep.servicePort) {
+      if (sep?.endpoint !== undefined) jump.endpoint = sep.endpoint
+      if (sep && cascade.servicePort && !sep.servicePort) {
         sep.servicePort = cascade.servicePort
         view.chainService.set(sep.chain, cascade.servicePort)
       }
@@ -222,35 +276,9 @@ function nameEndpointChainsFromCascades(view: RulesView): void {
   }
 }
 
-// These run once per rule of a 300k-rule dump: plain loops, no intermediate arrays.
-
-export function probabilityOf(rule: Rule): number | undefined {
-  if (!mayHaveModule(rule, 'statistic')) return undefined
-  for (const {typed} of rule.matches) {
-    if (typed?.kind === 'statistic' && typed.mode === 'random') return typed.probability ?? Number.NaN
-  }
-  return undefined
-}
-
-/** Session affinity: `-m recent --rcheck` sends returning clients to their endpoint first. */
-export function isAffinityCheck(rule: Rule): boolean {
-  if (!mayHaveModule(rule, 'recent')) return false
-  for (const {typed} of rule.matches) {
-    if (typed?.kind === 'recent' && (typed.command === 'rcheck' || typed.command === 'update')) return true
-  }
-  return false
-}
-
-function destinationPort(rule: Rule): number | undefined {
-  for (const {typed} of rule.matches) {
-    if (typed?.kind === 'ports' && typed.dport && !typed.dport.negated) return typed.dport.value.from
-  }
-  return undefined
-}
-
 /** The endpoint of a cascade rule, through its KUBE-SEP chain's DNAT. */
-export function endpointOfJump(view: RulesView, jump: EndpointJump): string | undefined {
-  return view.endpointChains.get(jump.sepChain)?.endpoint
+export function endpointOfJump(_view: RulesView, jump: EndpointJump): string | undefined {
+  return jump.endpoint
 }
 
 /** Plain dotted-quad `ip:port` without leading zeros is already canonical (the common case). */

@@ -3,7 +3,7 @@
  * kube-proxy wrote since 1.20), or from the chain-name hash when the cluster's Services are known
  * (kube-proxy drops comments above 1000 endpoints, so comment-less chains are normal).
  */
-import {parseServiceComment, servicePortKey} from '../kube-proxy/comments.js'
+import {servicePortKeyOf} from '../kube-proxy/comments.js'
 import {HASHED_PREFIXES, portProtoHash} from '../kube-proxy/names.js'
 
 /**
@@ -11,8 +11,7 @@ import {HASHED_PREFIXES, portProtoHash} from '../kube-proxy/names.js'
  * `ns/svc:port`, or `ns/svc` for an unnamed port (also when written `ns/svc:`).
  */
 export function servicePortFromComment(comment: string | undefined): string | undefined {
-  const ref = parseServiceComment(comment)
-  return ref ? servicePortKey(ref) : undefined
+  return servicePortKeyOf(comment)
 }
 
 /** `ns/svc:port` → its namespace, for --namespace filtering. */

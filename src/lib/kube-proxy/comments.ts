@@ -59,6 +59,21 @@ export function parseServiceComment(comment: string | undefined): CommentRef | n
   return ref
 }
 
+/**
+ * Just the service port key a comment names (what servicePortKey(parseServiceComment(c)) gives),
+ * without the role: `kpx check` asks this of a comment of every per-service chain.
+ */
+export function servicePortKeyOf(comment: string | undefined): string | undefined {
+  if (!comment) return undefined
+  const m = SERVICE_PORT.exec(comment)
+  if (!m) return undefined
+  // The key is the match itself, less a leading space and an empty `:` port: a slice of the
+  // comment, which hashes without being copied (a concatenation would be copied to be hashed).
+  const text = m[0]
+  const start = m[1].length + m[2].length + 1 + (m[3]?.length ?? 0) < text.length ? 1 : 0
+  return m[3] === ':' ? text.slice(start, -1) : start === 0 ? text : text.slice(start)
+}
+
 /** The model's key for a service port: `ns/name:port`, or `ns/name` for an unnamed port. */
 export function servicePortKey(ref: {namespace: string; name: string; portName: string}): string {
   return ref.portName ? `${ref.namespace}/${ref.name}:${ref.portName}` : `${ref.namespace}/${ref.name}`

@@ -1,7 +1,9 @@
 /**
  * kube-proxy's iptables naming conventions (pkg/proxy/iptables/proxier.go), as data.
  */
-import {createHash} from 'node:crypto'
+import * as crypto from 'node:crypto'
+
+import {sha256Ascii} from './sha256.js'
 
 export const KUBE_SERVICES = 'KUBE-SERVICES'
 export const KUBE_NODEPORTS = 'KUBE-NODEPORTS'
@@ -76,27 +78,42 @@ export const HASHED_PREFIXES: Record<string, ChainKind> = {
   'CNI-DN-': 'cni-dn',
 }
 
-const classified = new Map<string, ChainKind>()
+/** FIXED as a Map: an object literal would answer `constructor` or `__proto__` with Object's own members. */
+const FIXED_KINDS = new Map(Object.entries(FIXED))
 
-/** Memoised: the model and tracer ask about the same 10^5 chain names many times. */
+/**
+ * The kind of a chain from its name. Runs for every chain of a 10^5-chain dump and for every jump
+ * a trace follows: prefix tests on the name (no memo table, whose lookups cost more than this).
+ * No fixed name starts with a hashed prefix, so testing the prefixes first gives the same answer.
+ */
 export function classifyChain(name: string): ChainKind {
-  let kind = classified.get(name)
-  if (kind === undefined) {
-    kind = classifyUncached(name)
-    if (classified.size > 1_000_000) classified.clear()
-    classified.set(name, kind)
-  }
-  return kind
+  if (name.startsWith('KUBE-')) return hashedKind(name) ?? FIXED_KINDS.get(name) ?? 'kube-other'
+  if (name.startsWith('CNI-')) return name.startsWith('CNI-DN-') ? 'cni-dn' : FIXED_KINDS.get(name) ?? 'other'
+  return BUILTIN_CHAINS.has(name) ? 'builtin' : 'other'
 }
 
-function classifyUncached(name: string): ChainKind {
-  if (BUILTIN_CHAINS.has(name)) return 'builtin'
-  const fixed = FIXED[name]
-  if (fixed) return fixed
-  for (const prefix in HASHED_PREFIXES) {
-    if (name.startsWith(prefix)) return HASHED_PREFIXES[prefix]
+/**
+ * KUBE-SVC-/SVL-/SEP-/EXT-/FW-/XLB- (the KUBE- entries of HASHED_PREFIXES): the letter after
+ * `KUBE-` picks the candidates, one prefix test confirms. No string is made.
+ */
+function hashedKind(name: string): ChainKind | undefined {
+  switch (name.charCodeAt(5)) {
+    case 83: // S
+      return name.startsWith('KUBE-SVC-') ? 'svc' : name.startsWith('KUBE-SEP-') ? 'sep' : name.startsWith('KUBE-SVL-') ? 'svl' : undefined
+    case 69: // E
+      return name.startsWith('KUBE-EXT-') ? 'ext' : undefined
+    case 70: // F
+      return name.startsWith('KUBE-FW-') ? 'fw' : undefined
+    case 88: // X
+      return name.startsWith('KUBE-XLB-') ? 'xlb' : undefined
+    default:
+      return undefined
   }
-  return name.startsWith('KUBE-') ? 'kube-other' : 'other'
+}
+
+/** KUBE-SVC/SVL/EXT/FW/XLB/SEP-<hash>: kube-proxy's per-Service (and per-endpoint) chains. */
+export function isPerServiceChain(name: string): boolean {
+  return name.startsWith('KUBE-') && hashedKind(name) !== undefined
 }
 
 /**
@@ -107,7 +124,7 @@ function classifyUncached(name: string): ChainKind {
  * (`KUBE-SVC-` + 16 = 25; KUBE-EXT-/KUBE-SVL-/KUBE-SEP- are the same length).
  */
 export function portProtoHash(servicePortName: string, protocol: string): string {
-  return base32(createHash('sha256').update(servicePortName + protocol.toLowerCase()).digest()).slice(0, 16)
+  return base32Prefix16(sha256(servicePortName + protocol.toLowerCase()))
 }
 
 /** Chain name for a service port: `serviceChainName('KUBE-SVC-', 'default/ghost', 'tcp')`. */
@@ -117,8 +134,7 @@ export function serviceChainName(prefix: string, servicePortName: string, protoc
 
 /** KUBE-SEP-<hash> of one endpoint: the hash also covers the endpoint's `ip:port` (`[ip6]:port`). */
 export function endpointChainName(servicePortName: string, protocol: string, endpoint: string): string {
-  const digest = createHash('sha256').update(servicePortName + protocol.toLowerCase() + endpoint).digest()
-  return 'KUBE-SEP-' + base32(digest).slice(0, 16)
+  return 'KUBE-SEP-' + base32Prefix16(sha256(servicePortName + protocol.toLowerCase() + endpoint))
 }
 
 /** The service port name kube-proxy uses: `ns/name:port`, or `ns/name` when the port is unnamed. */
@@ -128,19 +144,29 @@ export function servicePortName(namespace: string, name: string, portName?: stri
 
 const BASE32_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
 
-/** RFC 4648 base32 (Go's base32.StdEncoding), without padding: we only keep a prefix. */
-function base32(bytes: Uint8Array): string {
+/**
+ * sha256 of a string's UTF-8 bytes. `kpx check` hashes every KUBE-SEP chain of a dump (10^5):
+ * ASCII text (all kube-proxy names) goes through sha256.ts, at half the cost of node:crypto.
+ */
+function sha256(text: string): Uint8Array {
+  return sha256Ascii(text) ?? crypto.createHash('sha256').update(text).digest()
+}
+
+/**
+ * The first 16 characters of RFC 4648 base32 (Go's base32.StdEncoding): 16 × 5 bits come from
+ * the first 10 bytes, so the rest of the digest is never encoded.
+ */
+function base32Prefix16(bytes: Uint8Array): string {
   let out = ''
   let bits = 0
   let value = 0
-  for (const byte of bytes) {
-    value = (value << 8) | byte
+  for (let i = 0; i < 10; i++) {
+    value = ((value << 8) | bytes[i]) & 0xfff // never more than 12 bits are pending
     bits += 8
     while (bits >= 5) {
       out += BASE32_ALPHABET[(value >>> (bits - 5)) & 31]
       bits -= 5
     }
   }
-  if (bits > 0) out += BASE32_ALPHABET[(value << (5 - bits)) & 31]
   return out
 }

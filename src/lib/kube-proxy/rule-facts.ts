@@ -1,6 +1,11 @@
-/** Small readers of the facts kube-proxy puts in a rule (typed views from the parser). */
+/**
+ * Small readers of the facts kube-proxy puts in a rule. The typed views of the decoded rule are
+ * the reference; the readers that run once per rule of a large dump (those of `kpx check`) first
+ * try the undecoded line (line-facts.ts), which gives the same answer without decoding.
+ */
 import {mayHaveModule} from '../parse/lazy-rule.js'
-import type {Rule} from '../parse/types.js'
+import type {Negatable, Rule} from '../parse/types.js'
+import {simpleLineFacts, spanText} from './line-facts.js'
 import {quantizeProbability} from '../trace/matches.js'
 import type {EndpointModel, RuleRef} from './types.js'
 
@@ -84,4 +89,80 @@ export function endpointCascade(rules: Rule[], isSep: (chain: string) => boolean
   }
   for (const e of result) e.affinity = affinity.has(e.chain)
   return result
+}
+
+// Readers with a fast path: each answers from the line when it has the simple shape, else from
+// the decoded rule. test/lib/kube-proxy/line-facts.test.ts holds both paths to the same answers.
+
+/** The `statistic --mode random` probability; undefined without such a match, NaN when it has no value. */
+export function randomProbabilityOf(rule: Rule): number | undefined {
+  const facts = simpleLineFacts(rule)
+  if (facts) return facts.statistic ? facts.probability : undefined
+  if (!mayHaveModule(rule, 'statistic')) return undefined
+  for (const {typed} of rule.matches) {
+    if (typed?.kind === 'statistic' && typed.mode === 'random') return typed.probability ?? Number.NaN
+  }
+  return undefined
+}
+
+/** Session affinity: `-m recent --rcheck` (or `--update`) sends returning clients to their endpoint first. */
+export function isAffinityCheck(rule: Rule): boolean {
+  const facts = simpleLineFacts(rule)
+  if (facts) return facts.affinity
+  if (!mayHaveModule(rule, 'recent')) return false
+  for (const {typed} of rule.matches) {
+    if (typed?.kind === 'recent' && (typed.command === 'rcheck' || typed.command === 'update')) return true
+  }
+  return false
+}
+
+/** The first DNAT `--to-destination` as written (`10.0.0.1:80`), undefined for none. */
+export function dnatDestinationOf(rule: Rule): string | undefined {
+  const facts = simpleLineFacts(rule)
+  if (facts) return facts.toStart < 0 ? undefined : spanText(facts.toStart, facts.toEnd) // set for DNAT only
+  const typed = rule.target?.typed
+  return typed?.kind === 'dnat' && typed.to.length > 0 ? typed.to[0].text : undefined
+}
+
+/**
+ * Does the rule match every packet? Only comments and `recent --set` (which records the client
+ * and always matches) may appear; a match kpx does not decode counts as a condition.
+ */
+export function matchesEverything(rule: Rule): boolean {
+  const facts = simpleLineFacts(rule)
+  if (facts) return !facts.conditional
+  return rule.matches.every((m) => m.typed?.kind === 'comment' || (m.typed?.kind === 'recent' && m.typed.command === 'set'))
+}
+
+/** The first -d criterion, as the decoded rule's `destination` holds it. */
+export function destinationOf(rule: Rule): Negatable<string> | undefined {
+  const facts = simpleLineFacts(rule)
+  if (!facts) return rule.destination
+  return facts.destStart < 0 ? undefined : {negated: facts.destNegated, value: spanText(facts.destStart, facts.destEnd)}
+}
+
+/** The first -p criterion, lower-cased, as the decoded rule's `protocol` holds it. */
+export function protocolCriterionOf(rule: Rule): Negatable<string> | undefined {
+  const facts = simpleLineFacts(rule)
+  if (!facts) return rule.protocol
+  return facts.protoStart < 0 ? undefined : {negated: facts.protoNegated, value: spanText(facts.protoStart, facts.protoEnd).toLowerCase()}
+}
+
+/** `--dport` of the first tcp/udp/sctp match that has a plain one (a range gives its start). */
+export function firstDestinationPort(rule: Rule): number | undefined {
+  const facts = simpleLineFacts(rule)
+  if (facts) return facts.dport < 0 ? undefined : facts.dport
+  for (const {typed} of rule.matches) {
+    if (typed?.kind === 'ports' && typed.dport && !typed.dport.negated) return typed.dport.value.from
+  }
+  return undefined
+}
+
+/**
+ * true when the undecoded line shows every `statistic --mode random` probability inside (0, 1]
+ * (or none at all); false means "look at the decoded matches", not "out of range".
+ */
+export function probabilitiesCertainlyInRange(rule: Rule): boolean {
+  const facts = simpleLineFacts(rule)
+  return facts !== undefined && (!facts.statistic || (facts.probability > 0 && facts.probability <= 1))
 }

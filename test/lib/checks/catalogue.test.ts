@@ -270,8 +270,11 @@ describe('checks catalogue: trigger and near-miss fixtures', () => {
       const base = c.base === 'overall' ? OVERALL : TERMINATING
       const cluster = c.noCluster ? undefined : fixtureCluster(`${c.base}/cluster.json`)
       if (cluster) c.cluster?.(cluster)
-      const report = checkSnapshot(snapshotOf([{name: 'node1', text: c.rules ? c.rules(base) : base, meta: c.meta}], cluster))
+      const snapshot = snapshotOf([{name: 'node1', text: c.rules ? c.rules(base) : base, meta: c.meta}], cluster)
+      const report = checkSnapshot(snapshot)
       expect(findingCounts(report), report.findings.map((f) => `${f.id}: ${f.message}`).join('\n')).to.deep.equal(c.expect)
+      // Parsed lazily (as the CLI does), the checks read facts from undecoded lines: same report.
+      expect(checkSnapshot(snapshot, {lazy: true})).to.deep.equal(report)
     })
   }
 

@@ -38,11 +38,17 @@ export function snapshotOf(nodes: NodeText[], cluster?: ClusterObjects): Snapsho
   }
 }
 
-/** runChecks with the real parser (IPv4 and IPv6 dumps when the capture has them). */
-export function checkSnapshot(snapshot: Snapshot, opts: Omit<RunChecksOptions, 'parse'> = {}): CheckReport {
+/**
+ * runChecks with the real parser (IPv4 and IPv6 dumps when the capture has them). Eager parsing
+ * by default, so every rule is decoded and the checks read typed matches; `lazy` parses as the
+ * CLI does, so the checks read kube-proxy's facts from the undecoded lines where they can.
+ */
+export function checkSnapshot(snapshot: Snapshot, opts: Omit<RunChecksOptions, 'parse'> & {lazy?: boolean} = {}): CheckReport {
+  const {lazy, ...rest} = opts
+  const parse = (text: string) => parseRules(text, {lazy})
   return runChecks(snapshot, {
-    ...opts,
-    parse: (node) => [node.iptables && parseRules(node.iptables.text), node.ip6tables && parseRules(node.ip6tables.text)],
+    ...rest,
+    parse: (node) => [node.iptables && parse(node.iptables.text), node.ip6tables && parse(node.ip6tables.text)],
   })
 }
 

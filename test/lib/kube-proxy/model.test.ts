@@ -2,7 +2,7 @@
 import {expect} from 'chai'
 import {readFileSync} from 'node:fs'
 
-import {parseServiceComment} from '../../../src/lib/kube-proxy/comments.js'
+import {parseServiceComment, servicePortKey, servicePortKeyOf} from '../../../src/lib/kube-proxy/comments.js'
 import {buildProxyModel} from '../../../src/lib/kube-proxy/model.js'
 import {portProtoHash} from '../../../src/lib/kube-proxy/names.js'
 import type {ServicePortModel} from '../../../src/lib/kube-proxy/types.js'
@@ -95,4 +95,17 @@ describe('kube-proxy: model of the examples', () => {
     expect(portProtoHash('default/ghost', 'tcp')).to.equal('4XJR4EADNBDQKTKS')
     expect(portProtoHash('ns1/svc1:p80', 'tcp')).to.equal('XPGD46QRK7WJZT7O')
   })
+})
+
+describe('kube-proxy: servicePortKeyOf', () => {
+  const comments = [
+    'ns1/svc1:p80 cluster IP', 'ns4/svc4:p80 -> 10.180.0.4:80', 'default/ghost:', 'default/ghost', 'masquerade traffic for ns4/svc4:p80 external destinations',
+    'Balancing rule 0 for ns/svc:', 'x\tns/s:p', 'kubernetes service nodeports; NOTE: this must be the last rule in this chain', '', 'ns/svc:port-name-1 has no endpoints',
+  ]
+  for (const comment of comments) {
+    it(JSON.stringify(comment), () => {
+      const ref = parseServiceComment(comment)
+      expect(servicePortKeyOf(comment)).to.equal(ref ? servicePortKey(ref) : undefined)
+    })
+  }
 })

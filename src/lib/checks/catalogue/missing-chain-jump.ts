@@ -1,6 +1,6 @@
 import type {Rule} from '../../parse/types.js'
 import {makeFinding} from '../finding.js'
-import {chainOf, type RulesView} from '../rules-view.js'
+import type {RulesView} from '../rules-view.js'
 import type {Check, Finding} from '../types.js'
 
 /**
@@ -23,7 +23,9 @@ export const missingChainJump: Check = {
       if (view.dump.partial) continue
       for (const [table, targets] of view.jumpTargets) {
         // Distinct targets first (cheap); the rules are looked up only for the rare missing one.
-        const missing = [...targets].filter((name) => CHAIN_NAME.test(name) && !chainOf(view, table, name))
+        const chains = view.chains.get(table)
+        const missing: string[] = []
+        for (const name of targets) if (!chains?.has(name) && CHAIN_NAME.test(name)) missing.push(name)
         for (const rule of missing.length > 0 ? rulesOf(view, table) : []) {
           const target = rule.target
           if (!target || !missing.includes(target.name)) continue

@@ -12,8 +12,7 @@ export const orphanChain: Check = {
   run(ctx) {
     const findings: Finding[] = []
     for (const [view, chain] of chainsOf(ctx, 'nat')) {
-      if (view.dump.partial || !isServiceChain(chain.name)) continue
-      if (view.jumpTargets.get('nat')?.has(chain.name)) continue
+      if (view.dump.partial || !isServiceChain(chain.name) || view.jumpTargets.get('nat')?.has(chain.name)) continue
       findings.push(
         makeFinding(this, ctx, view, {
           service: view.chainService.get(chain.name),

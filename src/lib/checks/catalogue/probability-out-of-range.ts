@@ -1,6 +1,5 @@
-import {chainsOf, makeFinding} from '../finding.js'
+import {makeFinding} from '../finding.js'
 import type {Check, Finding} from '../types.js'
-import {mayHaveModule} from '../../parse/lazy-rule.js'
 
 export const probabilityOutOfRange: Check = {
   id: 'probability-out-of-range',
@@ -11,9 +10,9 @@ export const probabilityOutOfRange: Check = {
     'one that is unreadable or above 1 is not what kube-proxy writes. Either way the cascade is broken.',
   run(ctx) {
     const findings: Finding[] = []
-    for (const [view, chain] of chainsOf(ctx, 'nat')) {
-      for (const rule of chain.rules) {
-        if (!mayHaveModule(rule, 'statistic')) continue // no need to decode it
+    for (const view of ctx.node.views) {
+      // The view holds the rare rules whose line does not settle it; only these are decoded.
+      for (const rule of view.unsettledStatisticRules) {
         for (const match of rule.matches) {
           const typed = match.typed
           if (typed?.kind !== 'statistic' || typed.mode !== 'random') continue
@@ -21,9 +20,9 @@ export const probabilityOutOfRange: Check = {
           if (p !== undefined && p > 0 && p <= 1) continue
           findings.push(
             makeFinding(this, ctx, view, {
-              service: view.chainService.get(chain.name),
+              service: view.chainService.get(rule.chain),
               rule,
-              message: `${ctx.node.capture.name}: ${chain.name} rule ${rule.index} has probability ${typed.probabilityText ?? p}, outside (0, 1]`,
+              message: `${ctx.node.capture.name}: ${rule.chain} rule ${rule.index} has probability ${typed.probabilityText ?? p}, outside (0, 1]`,
               hint: 'restart kube-proxy on the node so it rewrites the chain; find out what edited the rules',
             }),
           )

@@ -1,6 +1,6 @@
 import type {Rule} from '../../parse/types.js'
 import {makeFinding} from '../finding.js'
-import {chainOf, type RulesView} from '../rules-view.js'
+import type {RulesView} from '../rules-view.js'
 import type {Check, Finding} from '../types.js'
 
 /** Every Service port the node's rules name, with the first rule that names it and a count. */
@@ -13,7 +13,8 @@ function namedServicePorts(view: RulesView): Map<string, {rule?: Rule; chains: n
   }
   for (const entry of view.serviceRules) if (entry.servicePort) note(entry.servicePort, entry.rule, 0)
   for (const rule of view.noEndpointRules) note(rule.servicePort, rule.rule, 0)
-  for (const [chain, servicePort] of view.chainService) note(servicePort, chainOf(view, 'nat', chain)?.rules[0], 1)
+  const nat = view.chains.get('nat')
+  for (const [chain, servicePort] of view.chainService) note(servicePort, nat?.get(chain)?.rules[0], 1)
   return named
 }
 

@@ -2,6 +2,7 @@ import type {Rule} from '../../parse/types.js'
 import {chainsOf, isServiceChain, makeFinding} from '../finding.js'
 import type {Check, Finding} from '../types.js'
 import {targetIsGoto, targetNameOf} from '../../parse/lazy-rule.js'
+import {matchesEverything} from '../../kube-proxy/rule-facts.js'
 
 /** Targets after which netfilter never looks at the next rule of the chain. */
 const TERMINAL_TARGETS = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'REJECT', 'DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT'])
@@ -11,8 +12,7 @@ const TERMINAL_TARGETS = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'REJECT',
  * records the client). A match kpx does not understand counts as a condition.
  */
 function isUnconditional(rule: Rule): boolean {
-  if (certainlyConditional(rule)) return false
-  return rule.matches.every((m) => m.typed?.kind === 'comment' || (m.typed?.kind === 'recent' && m.typed.command === 'set'))
+  return !certainlyConditional(rule) && matchesEverything(rule)
 }
 
 /**
@@ -29,7 +29,45 @@ function endsChain(rule: Rule): boolean {
 /** Criteria that make a rule conditional; found in the raw text outside its comment, no decoding needed. */
 const CONDITION_WORDS = [' -s ', ' -d ', ' -p ', ' -i ', ' -o ', ' -m statistic ', ' -m mark ', ' -m addrtype ', ' -m conntrack ', ' -m set ']
 
-function certainlyConditional(rule: Rule): boolean {
+/**
+ * A cheap, sound pre-test (false means "cannot tell"): one of the words above stands outside
+ * any quotes. Runs on every rule that ends its chain, so it walks the ` -` of the line once and
+ * never makes the comment string: with at most one `"..."` section and no backslash, "outside"
+ * is "before the opening quote or after the closing one".
+ */
+export function certainlyConditional(rule: Rule): boolean {
+  const raw = rule.raw
+  const open = raw.indexOf('"')
+  const close = open < 0 ? -1 : raw.indexOf('"', open + 1)
+  if (open >= 0 && (close < 0 || raw.indexOf('"', close + 1) >= 0 || raw.includes('\\'))) return conditionalOutsideComment(rule)
+  for (let at = raw.indexOf(' -'); at >= 0; at = raw.indexOf(' -', at + 2)) {
+    if (at > open && at < close) at = close - 1 // inside the quoted comment: search on from its closing quote
+    else if (isConditionWordAt(raw, at)) return true
+  }
+  return false
+}
+
+const CONDITION_MODULES = CONDITION_WORDS.filter((word) => word.startsWith(' -m ')).map((word) => word.slice(4))
+
+/** Does one of CONDITION_WORDS start at `at` (which holds ` -`)? */
+function isConditionWordAt(raw: string, at: number): boolean {
+  if (raw.charCodeAt(at + 3) !== 32) return false // ` -x `: a one-letter flag
+  switch (raw.charCodeAt(at + 2)) {
+    case 115: // s
+    case 100: // d
+    case 112: // p
+    case 105: // i
+    case 111: // o
+      return true
+    case 109: // m
+      return CONDITION_MODULES.some((module) => raw.startsWith(module, at + 4))
+    default:
+      return false
+  }
+}
+
+/** The general form: a condition word in the line that the comment does not explain. */
+function conditionalOutsideComment(rule: Rule): boolean {
   const comment = rule.comment ?? ''
   return CONDITION_WORDS.some((word) => rule.raw.includes(word) && !comment.includes(word.trim()))
 }
