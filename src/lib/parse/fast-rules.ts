@@ -17,6 +17,7 @@ import {DeferredChain, type RuleSource} from './deferred-chain.js'
 import {parseCounters, type DumpBuilder} from './dump-builder.js'
 import {FastRuleScanner, wordEnd} from './fast-scan.js'
 import {parseRuleLine} from './iptables-rule.js'
+import type {GarbageCheck} from './garbage.js'
 import {factsOfScan, LazyRule, packComment, packFlags, scannedJumpToChain, type LazyFacts} from './lazy-rule.js'
 import {issueAt} from './issues.js'
 import {scanRuleLine} from './rule-scan.js'
@@ -27,6 +28,8 @@ type TableState = ReturnType<DumpBuilder['table']>
 
 /** How many declared chains ahead of the last one a prediction may look (empty chains are skipped). */
 const LOOKAHEAD = 4
+/** Searches of the chain list per table before positionOf builds a map instead. */
+const MAX_SEARCHES = 64
 
 export class FastRuleReader implements RuleSource {
   /** Some -j named a chain not declared (yet) when its rule was read: finish must check jumps. */
@@ -48,6 +51,8 @@ export class FastRuleReader implements RuleSource {
   constructor(
     private readonly text: string,
     private readonly builder: DumpBuilder,
+    /** Checks each line this reads for binary garbage. */
+    private readonly garbage: GarbageCheck,
   ) {
     this.scanner = new FastRuleScanner(text)
     this.laterScanner = new FastRuleScanner(text)
@@ -73,10 +78,9 @@ export class FastRuleReader implements RuleSource {
       from = close + 2
     }
     if (!text.startsWith('-A ', from)) return false
-    const chainEnd = wordEnd(text, from + 3, end)
     const first = text.charCodeAt(from + 3)
-    if (chainEnd === from + 3 || first === 45 || first === 33 || first === 34) return false
-    const chain = this.chainAt(state, from + 3, chainEnd)
+    if (from + 3 >= end || first === 32 || first === 45 || first === 33 || first === 34) return false
+    const chain = this.chainAt(state, from + 3, end)
     return chain instanceof DeferredChain && chain.defer(start, lineNo)
   }
 
@@ -96,10 +100,12 @@ export class FastRuleReader implements RuleSource {
       let end = text.indexOf('\n', pos)
       if (end < 0) end = text.length
       const lineEnd = text.charCodeAt(end - 1) === 13 && end > pos ? end - 1 : end
-      const rule = this.ruleAt(table, chain, pos, lineEnd, firstLine + i)
+      const raw = text.slice(pos, lineEnd)
+      pos = end + 1
+      if (this.garbage.found(raw, firstLine + i)) continue
+      const rule = this.ruleAt(table, chain, raw, firstLine + i)
       rules.push(rule)
       rule.index = rules.length
-      pos = end + 1
     }
     this.checkJumps(table, rules)
     return rules
@@ -119,25 +125,23 @@ export class FastRuleReader implements RuleSource {
   }
 
   /** One deferred line as a rule: the fast scan when it can, else the full one (issues are late ones then). */
-  private ruleAt(table: string, chain: string, start: number, end: number, lineNo: number): Rule {
-    const text = this.text
-    const from = text.charCodeAt(start) === 91 ? text.indexOf(']', start) + 2 : start
-    const counters = from === start ? undefined : readCounters(text, start, end)
-    const raw = text.slice(start, end)
-    if (this.laterScanner.scanLine(raw, from - start)) {
+  private ruleAt(table: string, chain: string, raw: string, lineNo: number): Rule {
+    const from = raw.charCodeAt(0) === 91 ? raw.indexOf(']') + 2 : 0
+    const counters = from === 0 ? undefined : readCounters(raw, 0, raw.length)
+    if (this.laterScanner.scanLine(raw, from)) {
       const scan = this.laterScanner.result
       const facts = this.facts
       facts.targetName = scan.targetStart < 0 ? undefined : internWord(this.names, raw, scan.targetStart, scan.targetEnd)
-      facts.flags = packFlags(false, scan.targetHasOptions, scan.mayHaveComment, from - start)
+      facts.flags = packFlags(false, scan.targetHasOptions, scan.mayHaveComment, from)
       facts.comment = scan.commentStart < 0 ? undefined : packComment(raw, scan.commentStart, scan.commentEnd)
       return new LazyRule(table, chain, lineNo, raw, '-A', facts, this.builder.issues, counters)
     }
-    const scan = scanRuleLine(raw, from - start)
+    const scan = scanRuleLine(raw, from)
     if (scan && scan.unterminatedQuoteAt >= 0) {
       this.builder.issues.push(issueAt('error', 'unbalanced-quote', lineNo, scan.unterminatedQuoteAt, 'unterminated double quote', raw))
     }
-    if (scan && scan.chain !== undefined) return new LazyRule(table, chain, lineNo, raw, scan.op, factsOfScan(scan, from - start, raw), this.builder.issues, counters)
-    const rule = parseRuleLine(raw, from - start, {table, line: lineNo, counters, issues: this.builder.issues})
+    if (scan && scan.chain !== undefined) return new LazyRule(table, chain, lineNo, raw, scan.op, factsOfScan(scan, from, raw), this.builder.issues, counters)
+    const rule = parseRuleLine(raw, from, {table, line: lineNo, counters, issues: this.builder.issues})
     if (!rule) throw new Error(`kpx bug: deferred rule at line ${lineNo} does not parse`)
     return rule
   }
@@ -154,9 +158,10 @@ export class FastRuleReader implements RuleSource {
     }
     if (!this.scanner.scan(from, end, this.sawIpv6)) return false
     const scan = this.scanner.result
-    const chain = this.chainAt(state, scan.chainStart, scan.chainEnd)
+    const chain = this.chainAt(state, scan.chainStart, end)
     if (chain === undefined) return false
     const raw = text.slice(start, end)
+    if (this.garbage.found(raw, lineNo)) return true
     const facts = this.facts
     facts.targetName = scan.targetStart < 0 ? undefined : this.word(scan.targetStart, scan.targetEnd)
     facts.flags = packFlags(false, scan.targetHasOptions, scan.mayHaveComment, from - start)
@@ -186,28 +191,34 @@ export class FastRuleReader implements RuleSource {
     if (counters === undefined) return false
     const policy = policyEnd === nameEnd + 2 && text.charCodeAt(nameEnd + 1) === DASH ? undefined : text.slice(nameEnd + 1, policyEnd)
     const name = text.slice(start + 1, nameEnd)
+    // The counters were read digit by digit: only the name and the policy can hold garbage.
+    if (this.garbage.found(name, lineNo, 1) || (policy !== undefined && this.garbage.found(policy, lineNo, nameEnd + 1 - start))) return true
     const make = this.deferring ? (): Chain => new DeferredChain(name, policy !== undefined, policy, counters, lineNo, state.table.name, this) : undefined
     return this.builder.declareChain(state, name, lineNo, policy, counters, make)
   }
 
-  /** The declared chain named by text[start, end), or undefined when it is not declared. */
-  private chainAt(state: TableState, start: number, end: number): Chain | undefined {
+  /**
+   * The declared chain named by the word at `start` (ending at a space or at `lineEnd`), or
+   * undefined when it is not declared. The guesses are compared in place, without cutting the word.
+   */
+  private chainAt(state: TableState, start: number, lineEnd: number): Chain | undefined {
     if (state !== this.lastState) {
       this.lastState = state
       this.lastChain = undefined
       this.lastPosition = -1
       this.positions = new Map()
+      this.misses = 0
     }
     const last = this.lastChain
-    if (last !== undefined && this.named(last, start, end)) return last
+    if (last !== undefined && this.named(last, start, lineEnd)) return last
     const chains = state.table.chains
     if (this.lastPosition >= 0) {
       const stop = Math.min(chains.length, this.lastPosition + 1 + LOOKAHEAD)
       for (let i = this.lastPosition + 1; i < stop; i++) {
-        if (this.named(chains[i], start, end)) return this.remember(chains[i], i)
+        if (this.named(chains[i], start, lineEnd)) return this.remember(chains[i], i)
       }
     }
-    const chain = state.chains.get(this.text.slice(start, end))
+    const chain = state.chains.get(this.text.slice(start, wordEnd(this.text, start, lineEnd)))
     if (chain === undefined || chain.inferred) return undefined
     return this.remember(chain, this.positionOf(chains, chain))
   }
@@ -218,16 +229,25 @@ export class FastRuleReader implements RuleSource {
     return chain
   }
 
-  /** A chain's index in its table's list, from a map kept up to date as chains are added. */
+  /**
+   * A chain's index in its table's list. The guesses miss at a table's few out-of-order chains:
+   * a search then; a dump whose rules keep missing gets a map of every chain instead.
+   */
   private positionOf(chains: Chain[], chain: Chain): number {
+    if (this.positions.size === 0 && ++this.misses <= MAX_SEARCHES) return chains.indexOf(chain)
     for (let i = this.positions.size; i < chains.length; i++) this.positions.set(chains[i], i)
     return this.positions.get(chain) ?? -1
   }
 
-  private named(chain: Chain, start: number, end: number): boolean {
+  private misses = 0
+
+  /** Whether the word at `start` is the chain's name (the word ends at a space or at `lineEnd`). */
+  private named(chain: Chain, start: number, lineEnd: number): boolean {
     const name = chain.name
+    const end = start + name.length
+    if (end > lineEnd || (end !== lineEnd && this.text.charCodeAt(end) !== 32)) return false
     // Names of one kind differ in their hash, at the end: one character rejects most.
-    return name.length === end - start && name.charCodeAt(name.length - 1) === this.text.charCodeAt(end - 1) && this.text.startsWith(name, start)
+    return name.charCodeAt(name.length - 1) === this.text.charCodeAt(end - 1) && this.text.startsWith(name, start)
   }
 
   /** text[start, end) as a string, interned (see internWord). */

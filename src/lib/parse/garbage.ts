@@ -6,70 +6,42 @@
 import {issueAt} from './issues.js'
 import type {ParseIssue} from './types.js'
 
-// CR is allowed (CRLF endings); tab is allowed (iptables-restore accepts it as a separator).
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const GARBAGE = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]/g
-
 /** Reporting every line of a binary file helps nobody: after this many, one summary issue. */
 const MAX_REPORTED = 20
 
-/** Returns the 1-based numbers of lines with garbage, and appends issues for them. */
-export function findGarbageLines(text: string, issues: ParseIssue[]): Set<number> {
-  const lines = new Set<number>()
-  GARBAGE.lastIndex = 0
-  let lineNo = 1
-  let lineStart = 0
-  let counted = 0 // offset up to which newlines have been counted
-  for (let m = GARBAGE.exec(text); m !== null; m = GARBAGE.exec(text)) {
-    for (let nl = text.indexOf('\n', counted); nl >= 0 && nl < m.index; nl = text.indexOf('\n', nl + 1)) {
-      lineNo++
-      lineStart = nl + 1
-    }
-    counted = m.index
-    if (!lines.has(lineNo)) {
-      lines.add(lineNo)
-      if (lines.size <= MAX_REPORTED) {
-        const code = m[0].charCodeAt(0)
-        const what = code === 0xfffd ? 'invalid UTF-8' : `control character 0x${code.toString(16).padStart(2, '0')}`
-        issues.push(issueAt('error', 'binary-garbage', lineNo, m.index - lineStart, `binary data (${what}); line skipped`))
-      }
-    }
-    // Skip the rest of this line: one issue per line is enough.
-    const next = text.indexOf('\n', m.index)
-    if (next < 0) break
-    GARBAGE.lastIndex = next
-  }
-  if (lines.size > MAX_REPORTED) {
-    issues.push(issueAt('error', 'binary-garbage', 0, undefined, `binary data on ${lines.size} lines in all (only the first ${MAX_REPORTED} are listed); is this a text file?`))
-  }
-  return lines
-}
+// CR is allowed (CRLF endings); tab is allowed (iptables-restore accepts it as a separator).
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const GARBAGE_IN_LINE = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]/
 
 /**
- * Whether ASCII bytes hold a character the garbage scan would report (a control character other
- * than tab, LF and CR, or DEL): a reader that has the file's bytes can skip the text scan
- * (ParseOptions.clean) when this says no. Four bytes at a time (the classic "has a byte less
- * than n" test), about 5x faster than the regular expression over the decoded text.
- * Only meaningful for ASCII input (check with node:buffer isAscii first).
+ * Checks lines when they are read (a lazy parse reads a chain's lines only when the chain is
+ * read: their bytes are checked then, not while the dump is first read). A line with garbage is
+ * reported once and skipped; past MAX_REPORTED lines, one summary at the end.
  */
-export function hasControlBytes(bytes: Uint8Array): boolean {
-  const length = bytes.length
-  let i = 0
-  const headEnd = Math.min(length, (4 - ((bytes.byteOffset + i) & 3)) & 3)
-  for (; i < headEnd; i++) if (isControlByte(bytes[i])) return true
-  const words = new Uint32Array(bytes.buffer, bytes.byteOffset + i, (length - i) >>> 2)
-  for (let w = 0; w < words.length; w++) {
-    const word = words[w]
-    const below20 = (word - 0x20202020) & ~word & 0x80808080
-    const del = word ^ 0x7f7f7f7f
-    if (below20 === 0 && ((del - 0x01010101) & ~del & 0x80808080) === 0) continue
-    const at = i + w * 4
-    if (isControlByte(bytes[at]) || isControlByte(bytes[at + 1]) || isControlByte(bytes[at + 2]) || isControlByte(bytes[at + 3])) return true
-  }
-  for (let k = i + words.length * 4; k < length; k++) if (isControlByte(bytes[k])) return true
-  return false
-}
+export class GarbageCheck {
+  private lines = 0
 
-function isControlByte(b: number): boolean {
-  return (b < 0x20 && b !== 9 && b !== 10 && b !== 13) || b === 0x7f
+  constructor(private readonly issues: ParseIssue[]) {}
+
+  /**
+   * true when `text` (part of line `lineNo`, starting at column0 `offset`) holds garbage: it is
+   * reported, and the line must be skipped.
+   */
+  found(text: string, lineNo: number, offset = 0): boolean {
+    const m = GARBAGE_IN_LINE.exec(text)
+    if (m === null) return false
+    if (++this.lines <= MAX_REPORTED) {
+      const code = m[0].charCodeAt(0)
+      const what = code === 0xfffd ? 'invalid UTF-8' : `control character 0x${code.toString(16).padStart(2, '0')}`
+      this.issues.push(issueAt('error', 'binary-garbage', lineNo, offset + m.index, `binary data (${what}); line skipped`))
+    }
+    return true
+  }
+
+  /** The summary for a binary file, once the dump is read. */
+  finish(): void {
+    if (this.lines > MAX_REPORTED) {
+      this.issues.push(issueAt('error', 'binary-garbage', 0, undefined, `binary data on ${this.lines} lines in all (only the first ${MAX_REPORTED} are listed); is this a text file?`))
+    }
+  }
 }

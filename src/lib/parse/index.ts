@@ -22,7 +22,6 @@ export {decodeMatch} from './typed-matches.js'
 export {decodeTarget, TARGET_EXTENSIONS} from './typed-targets.js'
 export type {OptionIssueReporter} from './decode-values.js'
 export {inferTable} from './infer-table.js'
-export {hasControlBytes} from './garbage.js'
 export {destinationOf, LazyRule, materializeAll, targetNameOf} from './lazy-rule.js'
 export {chainsByName} from './dump-builder.js'
 

@@ -6,7 +6,7 @@
  */
 import {DumpBuilder, parseCounters} from './dump-builder.js'
 import {FastRuleReader} from './fast-rules.js'
-import {findGarbageLines} from './garbage.js'
+import {GarbageCheck} from './garbage.js'
 import {inferTable, inferTableFromChain, peekChainAndTarget} from './infer-table.js'
 import {parseRuleLine} from './iptables-rule.js'
 import {factsOfScan, LazyRule} from './lazy-rule.js'
@@ -29,12 +29,6 @@ export interface ParseOptions {
    * checked at once, match and option problems when a rule is read. See lazy-rule.ts.
    */
   lazy?: boolean
-  /**
-   * The caller has checked that the text holds no binary garbage (no control character but tab,
-   * LF and CR, no DEL, valid UTF-8), e.g. with isAscii and hasControlBytes on the file's bytes:
-   * the parser then skips its own scan for it.
-   */
-  clean?: boolean
 }
 
 type LineFormat = 'iptables-save' | 'iptables-S' | 'fragment'
@@ -71,6 +65,7 @@ class LineReader {
 
   /** Most lines of a big iptables-save dump take this path (lazy parsing only). */
   private readonly fast: FastRuleReader | undefined
+  private readonly garbage: GarbageCheck
 
   constructor(
     private readonly text: string,
@@ -78,14 +73,15 @@ class LineReader {
     private readonly opts: ParseOptions,
   ) {
     this.builder = new DumpBuilder(format)
-    this.fast = format === 'iptables-save' && opts.lazy ? new FastRuleReader(text, this.builder) : undefined
+    this.garbage = new GarbageCheck(this.builder.issues)
+    this.fast = format === 'iptables-save' && opts.lazy ? new FastRuleReader(text, this.builder, this.garbage) : undefined
     if (this.fast && opts.family !== undefined) this.fast.deferring = true
     this.sTable = format === 'iptables-S' ? (opts.table ?? voteTable(text)) : ''
   }
 
   readAll(): void {
     const text = this.text
-    const garbage = this.opts.clean ? new Set<number>() : findGarbageLines(text, this.builder.issues)
+    const garbage = this.garbage
     if (text.trim().length === 0) this.builder.issues.push(issueAt('warning', 'empty-input', 0, undefined, 'the input is empty'))
     const fast = this.fast
     let pos = 0
@@ -99,12 +95,14 @@ class LineReader {
       const lineEnd = text.charCodeAt(end - 1) === 13 && end > pos ? end - 1 : end
       const start = pos
       pos = end + 1
-      if (garbage.size > 0 && garbage.has(lineNo)) continue
+      // The fast paths check what they read for binary garbage themselves (see GarbageCheck).
       if (fast !== undefined && this.current !== undefined) {
         const c = text.charCodeAt(start)
         if (c === 58 /* : */ ? fast.declare(this.current, start, lineEnd, lineNo) : fast.readRule(this.current, start, lineEnd, lineNo)) continue
       }
-      this.readLine(text.slice(start, lineEnd), lineNo)
+      const line = text.slice(start, lineEnd)
+      if (garbage.found(line, lineNo)) continue
+      this.readLine(line, lineNo)
     }
     if (fast?.sawIpv6) this.sawIpv6 = true
     if (fast?.jumpsUnchecked) this.jumpsUnchecked = true
@@ -271,6 +269,7 @@ class LineReader {
   }
 
   finish(): IptablesDump {
+    this.garbage.finish()
     if (this.current) this.truncated(this.current.table.name, this.current.table.line ?? 0, `table ${this.current.table.name} is not closed by COMMIT`)
     this.resolvePendingDeclarations()
     const dump = this.builder.finish()

@@ -2,12 +2,10 @@
  * Reading snapshots from disk: a snapshot directory (README.md "Snapshot format") or a single
  * rules file. Rules stay raw text here; parsing happens later, on demand.
  */
-import {isAscii} from 'node:buffer'
 import {readdir, stat} from 'node:fs/promises'
 import {isIP} from 'node:net'
 import {join} from 'node:path'
 
-import {hasControlBytes} from '../parse/garbage.js'
 import {InputError, UsageError} from '../errors.js'
 import {addressesFromNode, parseAddresses, parseInterfaces} from './addresses.js'
 import {type ClusterIndex, indexCluster} from './cluster-index.js'
@@ -108,14 +106,8 @@ function parseMeta(text: string, origin: string): NodeMeta {
 }
 
 async function readRules(path: string): Promise<RulesText | undefined> {
-  const bytes = await readOptionalBytes(path)
-  return bytes === undefined ? undefined : rulesText(path, bytes)
-}
-
-/** The text of a rules file, marked clean when its bytes show no binary garbage (then not searched again). */
-function rulesText(origin: string, bytes: Buffer): RulesText {
-  const text = decodeText(bytes)
-  return isAscii(bytes) && !hasControlBytes(bytes) ? {origin, text, clean: true} : {origin, text}
+  const text = await readOptional(path)
+  return text === undefined ? undefined : {origin: path, text}
 }
 
 async function requireDirectory(dir: string): Promise<void> {

@@ -113,8 +113,6 @@ export interface RulesText {
   /** A path, or '-' for stdin, or `live:<node>` for a live capture. */
   origin: string
   text: string
-  /** Checked free of binary garbage when read (ASCII without control bytes): the parser may skip that scan. */
-  clean?: boolean
 }
 
 export interface NodeCapture {

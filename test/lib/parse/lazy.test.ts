@@ -130,6 +130,11 @@ describe('parse: lazy rules (parseRules(text, {lazy: true}))', () => {
   })
   for (const file of files) expectSameAsEager(file.split('/').slice(-3).join('/'), readFileSync(file, 'utf8'))
   expectSameAsEager('tricky lines', TRICKY)
+  expectSameAsEager('binary garbage in rules, declarations and other lines', [
+    '*nat', ':PREROUTING ACCEPT [0:0]', ':POSTROUTING ACC\u0002EPT [0:0]', ':X - [0:0]', ':Y\u0001 - [0:0]', ':Z - [0:0]',
+    '-A X -j Y', '-A X -m comment --comment "nul\u0000here" -j RETURN', '-A X -j RETURN', '-A Z -j RETURN\u007f',
+    '[0:0] -A Z -s 10.0.0.1 -j RETURN', 'junk \ufffd', '-A Z -j X', 'COMMIT',
+  ].join('\n'))
   expectSameAsEager('iptables -S output', '-P INPUT ACCEPT\n-N KUBE-X\n-A INPUT -s fd00::/64 -j KUBE-X\n-A KUBE-X -j ACCEPT --bad 1')
   expectSameAsEager('a fragment', '-A KUBE-SERVICES -d 10.96.0.1/32 -p tcp -m comment --comment "default/kubernetes:https cluster IP" -m tcp --dport 443 -j KUBE-SVC-NPX46M4PTMTKRN6Y')
 
