@@ -9,8 +9,8 @@
  *
  * The Kubernetes client and ws stay external and are imported only in live mode; esbuild's
  * code splitting keeps those dynamic import()s as separate chunks instead of hoisting them.
- * esbuild comes with tsx (a devDependency); without it, no bundle is written and bin/run.js
- * falls back to the plain build.
+ * esbuild is a devDependency; without it (an install without dev packages), no bundle is
+ * written and bin/run.js falls back to the plain build.
  */
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
