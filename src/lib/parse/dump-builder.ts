@@ -14,6 +14,11 @@ interface TableState {
   reordered: Set<Chain>
 }
 
+/** Builds the declared chains of a reader that keeps its own kind of Chain (DeferredChain). */
+export interface ChainFactory {
+  newChain(table: string, name: string, line: number, policy: string | undefined, counters: Counters | undefined): Chain
+}
+
 export class DumpBuilder {
   readonly dump: IptablesDump
   private readonly tableStates = new Map<string, TableState>()
@@ -48,12 +53,15 @@ export class DumpBuilder {
   }
 
 
-  /** Declares a chain (built by `make` when given); returns false when it was already declared (the first one is kept). */
-  declareChain(state: TableState, name: string, line: number, policy: string | undefined, counters?: Counters, make?: () => Chain): boolean {
+  /**
+   * Declares a chain (built by `factory` when given: a lazy reader's chains); returns false when
+   * it was already declared (the first one is kept).
+   */
+  declareChain(state: TableState, name: string, line: number, policy: string | undefined, counters?: Counters, factory?: ChainFactory): boolean {
     const existing = state.chains.get(name)
     if (existing && !existing.inferred) return false
     if (!existing) {
-      const chain = make ? make() : newDeclaredChain(name, line, policy, counters)
+      const chain = factory ? factory.newChain(state.table.name, name, line, policy, counters) : newDeclaredChain(name, line, policy, counters)
       state.chains.set(name, chain)
       state.table.chains.push(chain)
       return true

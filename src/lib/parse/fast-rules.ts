@@ -14,7 +14,7 @@
  * line reader's full path, which reports the problems.
  */
 import {DeferredChain, type RuleSource} from './deferred-chain.js'
-import {parseCounters, type DumpBuilder} from './dump-builder.js'
+import {parseCounters, type ChainFactory, type DumpBuilder} from './dump-builder.js'
 import {FastRuleScanner, wordEnd} from './fast-scan.js'
 import {parseRuleLine} from './iptables-rule.js'
 import type {GarbageCheck} from './garbage.js'
@@ -31,7 +31,7 @@ const LOOKAHEAD = 4
 /** Searches of the chain list per table before positionOf builds a map instead. */
 const MAX_SEARCHES = 64
 
-export class FastRuleReader implements RuleSource {
+export class FastRuleReader implements RuleSource, ChainFactory {
   /** Some -j named a chain not declared (yet) when its rule was read: finish must check jumps. */
   jumpsUnchecked = false
   sawIpv6 = false
@@ -90,6 +90,11 @@ export class FastRuleReader implements RuleSource {
   }
 
   private finished = false
+
+  /** ChainFactory: while deferring, declared chains read their rules on demand. */
+  newChain(table: string, name: string, line: number, policy: string | undefined, counters: Counters | undefined): Chain {
+    return new DeferredChain(name, policy !== undefined, policy, counters, line, table, this)
+  }
 
   /** RuleSource: the rules of a deferred chain's run of `count` lines from offset `first`. */
   rulesOf(table: string, chain: string, first: number, firstLine: number, count: number): Rule[] {
@@ -193,8 +198,7 @@ export class FastRuleReader implements RuleSource {
     const name = text.slice(start + 1, nameEnd)
     // The counters were read digit by digit: only the name and the policy can hold garbage.
     if (this.garbage.found(name, lineNo, 1) || (policy !== undefined && this.garbage.found(policy, lineNo, nameEnd + 1 - start))) return true
-    const make = this.deferring ? (): Chain => new DeferredChain(name, policy !== undefined, policy, counters, lineNo, state.table.name, this) : undefined
-    return this.builder.declareChain(state, name, lineNo, policy, counters, make)
+    return this.builder.declareChain(state, name, lineNo, policy, counters, this.deferring ? this : undefined)
   }
 
   /**
