@@ -18,9 +18,9 @@ import {parseCounters, type ChainFactory, type DumpBuilder} from './dump-builder
 import {FastRuleScanner, wordEnd} from './fast-scan.js'
 import {parseRuleLine} from './iptables-rule.js'
 import type {GarbageCheck} from './garbage.js'
-import {factsOfScan, LazyRule, packComment, packFlags, scannedJumpToChain, type LazyFacts} from './lazy-rule.js'
+import {factsOfScan, LazyRule, packComment, packDestination, packFlags, scannedJumpToChain, type LazyFacts} from './lazy-rule.js'
 import {issueAt} from './issues.js'
-import {scanRuleLine} from './rule-scan.js'
+import {internWord, scanRuleLine} from './rule-scan.js'
 import {jumpTargetExists, missingJumpIssue} from './validate.js'
 import type {Chain, Counters, Rule} from './types.js'
 
@@ -139,6 +139,7 @@ export class FastRuleReader implements RuleSource, ChainFactory {
       facts.targetName = scan.targetStart < 0 ? undefined : internWord(this.names, raw, scan.targetStart, scan.targetEnd)
       facts.flags = packFlags(false, scan.targetHasOptions, scan.mayHaveComment, from)
       facts.comment = scan.commentStart < 0 ? undefined : packComment(raw, scan.commentStart, scan.commentEnd)
+      facts.destination = packDestination(scan.destinationStart, scan.destinationEnd, scan.destinationNegated)
       return new LazyRule(table, chain, lineNo, raw, '-A', facts, this.builder.issues, counters)
     }
     const scan = scanRuleLine(raw, from)
@@ -171,6 +172,7 @@ export class FastRuleReader implements RuleSource, ChainFactory {
     facts.targetName = scan.targetStart < 0 ? undefined : this.word(scan.targetStart, scan.targetEnd)
     facts.flags = packFlags(false, scan.targetHasOptions, scan.mayHaveComment, from - start)
     facts.comment = scan.commentStart < 0 ? undefined : packComment(raw, scan.commentStart - start, scan.commentEnd - start)
+    facts.destination = packDestination(scan.destinationStart - start, scan.destinationEnd - start, scan.destinationNegated)
     if (scan.ipv6) this.sawIpv6 = true
     const name = facts.targetName
     if (name !== undefined && !this.jumpsUnchecked && scannedJumpToChain(name, scan.targetHasOptions) && !state.chains.has(name)) this.jumpsUnchecked = true
@@ -254,25 +256,13 @@ export class FastRuleReader implements RuleSource, ChainFactory {
     return name.charCodeAt(name.length - 1) === this.text.charCodeAt(end - 1) && this.text.startsWith(name, start)
   }
 
-  /** text[start, end) as a string, interned (see internWord). */
+  /** text[start, end) as a string, interned (see internWord in rule-scan.ts). */
   private word(start: number, end: number): string {
     return internWord(this.names, this.text, start, end)
   }
 }
 
 const DASH = 45
-
-/**
- * text[start, end) as a string, the same object for a repeat of a recent word (KUBE-MARK-MASQ,
- * DNAT, RETURN): one copy in memory, and later lookups hit the identical-string fast path.
- */
-function internWord(recent: string[], text: string, start: number, end: number): string {
-  const length = end - start
-  const slot = (length * 31 + text.charCodeAt(end - 1) * 7 + text.charCodeAt(end - 2 < start ? start : end - 2)) & 255
-  const known = recent[slot]
-  if (known.length === length && text.startsWith(known, start)) return known
-  return (recent[slot] = text.slice(start, end))
-}
 
 /** `[digits:digits]` between `start` and `close` (the `]`), without building anything. */
 function isCounters(text: string, start: number, close: number): boolean {

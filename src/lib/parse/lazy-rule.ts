@@ -29,7 +29,17 @@ export interface LazyFacts {
   flags: number
   /** packComment(...), or undefined when the scan could not tell. */
   comment: string | number | undefined
+  /** packDestination(...) when the fast scan read the line; undefined otherwise. */
+  destination?: number
   insertAt?: number
+}
+
+/**
+ * The first `-d` as the fast scan found it, in one small integer: -1 for none, else the value's
+ * start and length in the line (each < 2^14: fast-scanned lines are short) and the negation bit.
+ */
+export function packDestination(start: number, end: number, negated: boolean): number {
+  return start < 0 ? -1 : start | ((end - start) << 14) | (negated ? 1 << 28 : 0)
 }
 
 /** Target flags and the -A/-I offset in one small integer: a dump holds 400k of these. */
@@ -65,6 +75,8 @@ export class LazyRule implements Rule {
   readonly #targetFlags: number
   /** The scanned comment: undefined = unknown, a number = packed offsets into raw (see packComment). */
   #comment: string | number | undefined
+  /** packDestination, or undefined when the line was not fast-scanned. */
+  readonly #destination: number | undefined
   #decoded: Rule | undefined
 
   constructor(
@@ -82,6 +94,7 @@ export class LazyRule implements Rule {
     this.#targetName = facts.targetName
     this.#targetFlags = facts.flags
     this.#comment = facts.comment
+    this.#destination = facts.destination
     this.#issues = issues
   }
 
@@ -140,16 +153,20 @@ export class LazyRule implements Rule {
   }
 
   /**
-   * The rule's destination (`-d`), read from the line without decoding when the fast scan can
-   * (a 10k-rule KUBE-SERVICES is read this way by a trace); decoded otherwise.
+   * The rule's destination (`-d`), without decoding: as the fast scan found it when the rule was
+   * read, else by scanning the line now (a trace reads a 10k-rule KUBE-SERVICES this way); decoded
+   * when the line is not a fast-scan one.
    */
   get destinationPeek(): Negatable<string> | undefined {
     if (this.#decoded) return this.#decoded.destination
     const raw = this.raw
-    const from = this.#targetFlags >>> FROM_SHIFT
-    const quick = leadingDestination(raw, from)
-    if (quick !== undefined) return {negated: false, value: quick}
-    if (!peekScanner.scanLine(raw, from)) return this.destination
+    const known = this.#destination
+    if (known !== undefined) {
+      if (known < 0) return undefined
+      const start = known & 0x3fff
+      return {negated: (known & (1 << 28)) !== 0, value: raw.slice(start, start + ((known >>> 14) & 0x3fff))}
+    }
+    if (!peekScanner.scanLine(raw, this.#targetFlags >>> FROM_SHIFT)) return this.destination
     const r = peekScanner.result
     return r.destinationStart < 0 ? undefined : {negated: r.destinationNegated, value: raw.slice(r.destinationStart, r.destinationEnd)}
   }
@@ -171,7 +188,7 @@ export class LazyRule implements Rule {
     const name = this.targetName
     if (name === undefined || VERDICTS.has(name)) return false
     if (this.#decoded) return this.#decoded.target?.typed?.kind === 'jump'
-    return !TARGET_EXTENSIONS.has(name) && !(this.#targetFlags & HAS_OPTIONS)
+    return scannedJumpToChain(name, (this.#targetFlags & HAS_OPTIONS) !== 0)
   }
 
   toJSON(): Rule {
@@ -185,25 +202,6 @@ export class LazyRule implements Rule {
  */
 export function packComment(raw: string, start: number, end: number): string | number {
   return start < 0x10000 && end - start < 0x4000 ? start | ((end - start) << 16) : raw.slice(start, end)
-}
-
-/**
- * `-A CHAIN -d VALUE ...`, kube-proxy's KUBE-SERVICES shape: the first flag is an unnegated -d,
- * so VALUE is the rule's destination (iptables allows one -d). undefined for any other shape.
- */
-function leadingDestination(raw: string, from: number): string | undefined {
-  if (!raw.startsWith('-A ', from)) return undefined
-  const chainEnd = raw.indexOf(' ', from + 3)
-  if (chainEnd < 0 || !raw.startsWith(' -d ', chainEnd)) return undefined
-  const value = chainEnd + 4
-  let end = raw.indexOf(' ', value)
-  if (end < 0) end = raw.length
-  const c = raw.charCodeAt(value)
-  const quote = raw.indexOf('"', value)
-  if ((quote >= 0 && quote < end) || end === value || c === 45 || c === 33 || c === 34 || raw.indexOf('\\') >= 0 || raw.indexOf('\t') >= 0) return undefined
-  const chainStart = raw.charCodeAt(from + 3)
-  if (chainEnd === from + 3 || chainStart === 45 || chainStart === 33 || chainStart === 34) return undefined
-  return raw.slice(value, end)
 }
 
 /** The destination (`-d`) of any rule, without decoding a lazy one when its line is plain. */

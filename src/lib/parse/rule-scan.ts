@@ -199,16 +199,20 @@ function isBang(k: number): boolean {
 const recentWords: string[] = new Array<string>(256).fill('')
 
 function knownWord(line: string, k: number): string | undefined {
-  if (quoting[k] !== 0) return undefined
-  const start = starts[k]
-  const length = ends[k] - start
-  if (length === 0) return undefined
-  const slot = (length * 31 + line.charCodeAt(ends[k] - 1) * 7 + line.charCodeAt(ends[k] - 2 < start ? start : ends[k] - 2)) & 255
-  const known = recentWords[slot]
-  if (known.length === length && line.startsWith(known, start)) return known
-  const word = line.slice(start, ends[k])
-  recentWords[slot] = word
-  return word
+  if (quoting[k] !== 0 || ends[k] === starts[k]) return undefined
+  return internWord(recentWords, line, starts[k], ends[k])
+}
+
+/**
+ * text[start, end) (not empty) as a string, the same object as `recent` holds for a repeat of a
+ * recent word: one copy in memory, and later lookups hit the identical-string fast path.
+ */
+export function internWord(recent: string[], text: string, start: number, end: number): string {
+  const length = end - start
+  const slot = (length * 31 + text.charCodeAt(end - 1) * 7 + text.charCodeAt(end - 2 < start ? start : end - 2)) & 255
+  const known = recent[slot]
+  if (known.length === length && text.startsWith(known, start)) return known
+  return (recent[slot] = text.slice(start, end))
 }
 
 /** The word's value, or undefined when it needs unescaping (the caller falls back). */

@@ -3,7 +3,7 @@ import {readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {DeferredChain} from '../../../src/lib/parse/deferred-chain.js'
-import {LazyRule, materializeAll, parseRules} from '../../../src/lib/parse/index.js'
+import {destinationOf, LazyRule, materializeAll, parseRules} from '../../../src/lib/parse/index.js'
 import {jumpsToChain, targetIsGoto} from '../../../src/lib/parse/lazy-rule.js'
 import type {IptablesDump, ParseIssue, Rule} from '../../../src/lib/parse/types.js'
 import {CORPUS_DIR} from '../../helpers/corpus.js'
@@ -114,6 +114,15 @@ function expectSameAsEager(name: string, text: string): void {
         lazy.filter((r) => r instanceof LazyRule && r.decoded && mustDecodeForComment(r)).map((r) => r.line),
       )
       expect(before).to.deep.equal(eager.map(facts))
+    })
+
+    it('reads each rule\'s destination without decoding as a decode would, chains read on demand or not', () => {
+      const family = parseRules(text).family
+      const eager = rulesOf(parseRules(text, {family})).map((r) => [r.line, r.destination])
+      for (const opts of [{lazy: true}, {lazy: true, family}]) {
+        const lazy = rulesOf(parseRules(text, opts))
+        expect(lazy.map((r) => [r.line, destinationOf(r)])).to.deep.equal(eager)
+      }
     })
   })
 }
