@@ -39,8 +39,23 @@ function addresses(rule: Rule, target: ScopeTarget, wanted: string, nodePorts: b
   if (target.local && rule.raw.includes(String(target.dport)) && (nodePorts || hasDstTypeLocal(rule)) && destinationPort(rule) === target.dport) return true
   const d = destinationOf(rule)
   if (!d || d.negated) return false
-  const [host, prefix] = d.value.split('/')
-  return (prefix === undefined || prefix === '32' || prefix === '128') && canonicalIp(host) === wanted
+  const slash = d.value.indexOf('/')
+  const host = slash < 0 ? d.value : d.value.slice(0, slash)
+  const prefix = slash < 0 ? undefined : d.value.slice(slash + 1)
+  return (prefix === undefined || prefix === '32' || prefix === '128') && sameAddress(host, wanted)
+}
+
+/** A dotted quad without leading zeros: the one spelling canonicalIp gives an IPv4 address. */
+const CANONICAL_IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/
+
+/**
+ * Whether `host` is the address `wanted` (canonical). KUBE-SERVICES holds a rule per service
+ * port: two canonical dotted quads are compared as strings, and only other spellings are parsed.
+ */
+function sameAddress(host: string, wanted: string): boolean {
+  if (host === wanted) return true
+  if (CANONICAL_IPV4.test(host) && CANONICAL_IPV4.test(wanted)) return false
+  return canonicalIp(host) === wanted
 }
 
 class Scope {
@@ -54,16 +69,14 @@ class Scope {
   }
 
   /** Pass 1: service ports the entry rules (nat) and reject/drop rules (filter) send the target to. */
-  findPorts(nat: Chain[], filter: Chain[]): void {
-    for (const chain of nat) {
-      if (!ENTRY_CHAINS.has(chain.name)) continue
+  findPorts(nat: Table | undefined, filter: Table | undefined): void {
+    for (const chain of chainsNamed(nat, ENTRY_CHAINS)) {
       for (const rule of chain.rules) {
         const target = jumpTarget(rule)
         if (target && isServiceGroupChain(target) && addresses(rule, this.target, this.wanted, chain.name === 'KUBE-NODEPORTS')) this.hashes.add(chainHash(target))
       }
     }
-    for (const chain of filter) {
-      if (!FILTER_CHAINS.has(chain.name)) continue
+    for (const chain of chainsNamed(filter, FILTER_CHAINS)) {
       for (const rule of chain.rules) {
         const key = rule.comment ? commentKey(rule) : null
         if (key && addresses(rule, this.target, this.wanted, false)) this.keys.add(key)
@@ -72,20 +85,18 @@ class Scope {
   }
 
   /** Pass 1 for a Service by name: the ports whose entry or reject rules' comments name it. */
-  findNamed(nat: Chain[], filter: Chain[], service: string): void {
+  findNamed(nat: Table | undefined, filter: Table | undefined, service: string): void {
     const named = (rule: Rule): boolean => {
       const ref = rule.comment ? parseServiceComment(rule.comment) : null
       return ref !== null && `${ref.namespace}/${ref.name}` === service
     }
-    for (const chain of nat) {
-      if (!ENTRY_CHAINS.has(chain.name)) continue
+    for (const chain of chainsNamed(nat, ENTRY_CHAINS)) {
       for (const rule of chain.rules) {
         const target = jumpTarget(rule)
         if (target && isServiceGroupChain(target) && named(rule)) this.hashes.add(chainHash(target))
       }
     }
-    for (const chain of filter) {
-      if (!FILTER_CHAINS.has(chain.name)) continue
+    for (const chain of chainsNamed(filter, FILTER_CHAINS)) {
       for (const rule of chain.rules) {
         const key = named(rule) ? commentKey(rule) : null
         if (key) this.keys.add(key)
@@ -120,11 +131,16 @@ class Scope {
       const chain = byName.get(sep)
       if (chain) kept.add(chain)
     }
-    // In the dump's order, as the full model would meet them (entry chains by name: they were
-    // copied). A few dozen chains: an indexOf each beats a map of every chain of the dump.
-    const originals = nat.chains
-    const order = new Map([...kept].map((chain) => [chain, originals.indexOf(byName.get(chain.name) ?? chain)]))
-    return [...kept].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0))
+    // In the dump's order, as the full model would meet them: one pass over the table's list
+    // (entry chains were copied: found by their originals).
+    const keptOf = new Map<Chain, Chain>()
+    for (const chain of kept) keptOf.set(byName.get(chain.name) ?? chain, chain)
+    const ordered: Chain[] = []
+    for (const chain of nat.chains) {
+      const copy = keptOf.get(chain)
+      if (copy !== undefined) ordered.push(copy)
+    }
+    return ordered
   }
 
   private keepEntry(rule: Rule): boolean {
@@ -146,7 +162,7 @@ class Scope {
 /** A dump holding only what the kube-proxy model needs to describe the service port(s) at `target`. */
 export function scopeDump(dump: IptablesDump, target: ScopeTarget): IptablesDump {
   const scope = new Scope(target)
-  scope.findPorts(dump.tables.find((t) => t.name === 'nat')?.chains ?? [], dump.tables.find((t) => t.name === 'filter')?.chains ?? [])
+  scope.findPorts(tableOf(dump, 'nat'), tableOf(dump, 'filter'))
   return scopedTables(dump, scope)
 }
 
@@ -159,9 +175,25 @@ export function scopeDump(dump: IptablesDump, target: ScopeTarget): IptablesDump
  */
 export function scopeDumpByName(dump: IptablesDump, namespace: string, name: string, servicePortNames: string[]): IptablesDump | undefined {
   const scope = new Scope({dst: '', dport: 0, local: false})
-  scope.findNamed(dump.tables.find((t) => t.name === 'nat')?.chains ?? [], dump.tables.find((t) => t.name === 'filter')?.chains ?? [], `${namespace}/${name}`)
+  scope.findNamed(tableOf(dump, 'nat'), tableOf(dump, 'filter'), `${namespace}/${name}`)
   for (const portName of servicePortNames) for (const proto of ['tcp', 'udp', 'sctp']) scope.hashes.add(portProtoHash(portName, proto))
   return scope.hashes.size === 0 && scope.keys.size === 0 ? undefined : scopedTables(dump, scope)
+}
+
+function tableOf(dump: IptablesDump, name: string): Table | undefined {
+  return dump.tables.find((t) => t.name === name)
+}
+
+/** The table's chains of these names, looked up (a 10k-service nat table has 10^5 chains). */
+function chainsNamed(table: Table | undefined, names: Set<string>): Chain[] {
+  if (!table) return []
+  const byName = chainsByName(table)
+  const found: Chain[] = []
+  for (const name of names) {
+    const chain = byName.get(name)
+    if (chain) found.push(chain)
+  }
+  return found
 }
 
 function scopedTables(dump: IptablesDump, scope: Scope): IptablesDump {
