@@ -253,7 +253,9 @@ export class FastRuleReader implements RuleSource, ChainFactory {
     const end = start + name.length
     if (end > lineEnd || (end !== lineEnd && this.text.charCodeAt(end) !== 32)) return false
     // Names of one kind differ in their hash, at the end: one character rejects most.
-    return name.charCodeAt(name.length - 1) === this.text.charCodeAt(end - 1) && this.text.startsWith(name, start)
+    // Then the whole name: cut and compared with ===, several times faster in V8 than
+    // text.startsWith(name, start) for a name that is not a literal (one line in two comes here).
+    return name.charCodeAt(name.length - 1) === this.text.charCodeAt(end - 1) && this.text.slice(start, end) === name
   }
 
   /** text[start, end) as a string, interned (see internWord in rule-scan.ts). */
