@@ -9,6 +9,9 @@ import type {ParseIssue} from './types.js'
 /** Reporting every line of a binary file helps nobody: after this many, one summary issue. */
 const MAX_REPORTED = 20
 
+/** Once lines adding up to this share of the source were checked one by one, the rest is checked at once. */
+const WHOLE_TEXT_SHARE = 0.15
+
 // CR is allowed (CRLF endings); tab is allowed (iptables-restore accepts it as a separator).
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const GARBAGE_IN_LINE = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]/
@@ -20,14 +23,32 @@ const GARBAGE_IN_LINE = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]/
  */
 export class GarbageCheck {
   private lines = 0
+  /** Characters checked line by line so far; past a share of the source, the whole is checked once. */
+  private checked = 0
+  /** true once the whole source is known to hold no garbage: then no line does. */
+  private clean = false
 
-  constructor(private readonly issues: ParseIssue[]) {}
+  /**
+   * @param source the whole text the lines come from. A reader of every chain (check) would
+   *   otherwise run the expression once per line over 10^5 lines: one run over the whole text
+   *   is cheaper, but only worth it once a good share of it is read (a trace reads a few chains).
+   */
+  constructor(
+    private readonly issues: ParseIssue[],
+    private source?: string,
+  ) {}
 
   /**
    * true when `text` (part of line `lineNo`, starting at column0 `offset`) holds garbage: it is
    * reported, and the line must be skipped.
    */
   found(text: string, lineNo: number, offset = 0): boolean {
+    if (this.clean) return false
+    if (this.source !== undefined && (this.checked += text.length) > this.source.length * WHOLE_TEXT_SHARE) {
+      this.clean = !GARBAGE_IN_LINE.test(this.source)
+      this.source = undefined
+      if (this.clean) return false
+    }
     const m = GARBAGE_IN_LINE.exec(text)
     if (m === null) return false
     if (++this.lines <= MAX_REPORTED) {

@@ -73,7 +73,7 @@ class LineReader {
     private readonly opts: ParseOptions,
   ) {
     this.builder = new DumpBuilder(format)
-    this.garbage = new GarbageCheck(this.builder.issues)
+    this.garbage = new GarbageCheck(this.builder.issues, text)
     this.fast = format === 'iptables-save' && opts.lazy ? new FastRuleReader(text, this.builder, this.garbage) : undefined
     if (this.fast && opts.family !== undefined) this.fast.deferring = true
     this.sTable = format === 'iptables-S' ? (opts.table ?? voteTable(text)) : ''
