@@ -87,7 +87,9 @@ class Scope {
   /** Pass 1 for a Service by name: the ports whose entry or reject rules' comments name it. */
   findNamed(nat: Table | undefined, filter: Table | undefined, service: string): void {
     const named = (rule: Rule): boolean => {
-      const ref = rule.comment ? parseServiceComment(rule.comment) : null
+      // A comment naming the Service holds `namespace/name` as written: most rules fail this test.
+      const comment = rule.comment
+      const ref = comment !== undefined && comment.includes(service) ? parseServiceComment(comment) : null
       return ref !== null && `${ref.namespace}/${ref.name}` === service
     }
     for (const chain of chainsNamed(nat, ENTRY_CHAINS)) {
