@@ -64,7 +64,8 @@ function readRandomJump(line: string, facts: LineFacts): boolean {
 
 function readEndpointDnat(line: string, from: number, facts: LineFacts): boolean {
   const toStart = line.lastIndexOf(' ') + 1
-  if (parseNatRange(line.slice(toStart)) === undefined) return false
+  // Nearly every endpoint is plain IPv4: checked in place, without the decoder's slices.
+  if (!isPlainIpv4Endpoint(line, toStart) && parseNatRange(line.slice(toStart)) === undefined) return false
   facts.conditional = true
   facts.toStart = toStart
   facts.toEnd = line.length
@@ -73,4 +74,28 @@ function readEndpointDnat(line: string, from: number, facts: LineFacts): boolean
   facts.targetStart = line.lastIndexOf(' -j DNAT ') + 4
   facts.targetEnd = facts.targetStart + 4
   return true
+}
+
+/**
+ * `a.b.c.d:port` from `start` to the end of text: four decimal octets 0-255 and a port 1-65535,
+ * none with a leading zero. parseNatRange accepts every such text (a dotted quad, a port
+ * number), and canonicalEndpoint returns it unchanged; anything else returns false (ask them).
+ */
+export function isPlainIpv4Endpoint(text: string, start: number): boolean {
+  let at = start
+  for (let part = 0; part < 5; part++) {
+    const first = at
+    let value = 0
+    for (; at < text.length; at++) {
+      const digit = text.charCodeAt(at) - 48
+      if (digit < 0 || digit > 9) break
+      value = value * 10 + digit
+    }
+    const digits = at - first
+    if (digits === 0 || (digits > 1 && text.charCodeAt(first) === 48)) return false
+    if (part < 4 ? digits > 3 || value > 255 : digits > 5 || value === 0 || value > 65535) return false
+    const separator = part < 3 ? 46 /* . */ : 58 /* : */
+    if (part < 4 && text.charCodeAt(at++) !== separator) return false
+  }
+  return at === text.length
 }
