@@ -102,7 +102,7 @@ function nodeReport(node: CheckedNode, findings: Finding[]): NodeReport {
   const report: NodeReport = {
     name: node.capture.name,
     rules: node.views.reduce((n, v) => n + v.ruleCount, 0),
-    services: distinct(node.views, (v) => v.chainService.values()),
+    services: distinct(node.views, (v) => v.servicePorts),
     endpoints: distinct(node.views, function* (v) {
       for (const e of v.endpointChains.values()) yield e.endpoint ?? e.chain
     }),

@@ -14,6 +14,8 @@ import {servicePortFromComment} from './service-names.js'
 export interface EndpointChain {
   chain: string
   servicePort?: string
+  /** The Service port the chain's own comments name (what hash-mismatch verifies), when they do. */
+  claimed?: string
   /** `ip:port` of the DNAT, as written in the rule (`[fd00::1]:80` for IPv6). */
   endpoint?: string
   dnatRule?: Rule
@@ -42,8 +44,8 @@ export interface NoEndpointsRule {
 export const SERVICE_KINDS = new Set<ChainKind>(['svc', 'svl', 'ext', 'fw', 'xlb'])
 const NO_ENDPOINTS_COMMENT = /has no (local )?endpoints/
 
-export function readEndpointChain(chain: Chain, servicePort?: string): EndpointChain {
-  const endpointChain: EndpointChain = {chain: chain.name, servicePort, used: false}
+export function readEndpointChain(chain: Chain, servicePort: string | undefined, claimed: string | undefined): EndpointChain {
+  const endpointChain: EndpointChain = {chain: chain.name, servicePort, claimed, used: false}
   for (const rule of chain.rules) {
     if (targetNameOf(rule) !== 'DNAT') continue // read only the DNAT rule, not the MARK-MASQ one
     const destination = dnatDestinationOf(rule)

@@ -59,6 +59,8 @@ export interface RulesView {
   chainService: Map<string, string>
   /** nat chain → the Service port its own comments name (what hash-mismatch verifies). */
   commentService: Map<string, string>
+  /** The distinct Service ports chainService names, one string each (10^4 where chainService has 10^5 entries). */
+  servicePorts: Set<string>
   cascades: Cascade[]
   endpointChains: Map<string, EndpointChain>
   serviceRules: ServiceEntryRule[]
@@ -115,6 +117,7 @@ export function buildRulesView(dump: IptablesDump, opts: {origin?: string; hashI
     chains: new Map(),
     chainService: new Map(),
     commentService: new Map(),
+    servicePorts: new Set(),
     cascades: [],
     endpointChains: new Map(),
     serviceRules: [],
@@ -142,6 +145,7 @@ export function buildRulesView(dump: IptablesDump, opts: {origin?: string; hashI
     }
     view.unknownTargets.set(table.name, [...unknown])
   }
+  view.servicePorts = new Set(names.seen.keys())
   return view
 }
 
@@ -170,7 +174,8 @@ function readOtherChain(reading: TableReading, chain: Chain): void {
 function readNatChain(reading: TableReading, chain: Chain): void {
   const view = reading.view
   const kind = classifyChain(chain.name)
-  const servicePort = SERVICE_KINDS.has(kind) || kind === 'sep' ? nameServiceChain(view, chain, reading.names) : undefined
+  const claimed = SERVICE_KINDS.has(kind) || kind === 'sep' ? nameServiceChain(view, chain, reading.names) : undefined
+  const servicePort = claimed?.servicePort
   if (CASCADE_KINDS.has(kind)) view.cascades.push(readCascade(reading, chain, kind, servicePort))
   else {
     for (let k = 0; k < chain.rules.length; k++) {
@@ -178,7 +183,7 @@ function readNatChain(reading: TableReading, chain: Chain): void {
       noteUnsettledStatistic(view, chain.rules[k])
     }
   }
-  const endpointChain = kind === 'sep' ? readEndpointChain(chain, servicePort) : undefined
+  const endpointChain = kind === 'sep' ? readEndpointChain(chain, servicePort, claimed?.commented) : undefined
   if (endpointChain) view.endpointChains.set(chain.name, endpointChain)
   reading.endpointChainAt.push(endpointChain)
   if (chain.name === KUBE_SERVICES) {
@@ -189,19 +194,21 @@ function readNatChain(reading: TableReading, chain: Chain): void {
   }
 }
 
-/** Names the chain's Service port (see chainService) and returns it. */
-function nameServiceChain(view: RulesView, chain: Chain, names: ServicePortNames): string | undefined {
+/** Names the chain's Service port (see chainService and commentService) and returns both names. */
+function nameServiceChain(view: RulesView, chain: Chain, names: ServicePortNames): {servicePort?: string; commented?: string} {
   const commented = commentServicePort(chain, names)
   if (commented) view.commentService.set(chain.name, commented)
-  const servicePort = commented ?? hashServicePort(chain, names.hashIndex)
+  const hashed = commented ? undefined : hashServicePort(chain, names.hashIndex)
+  const servicePort = commented ?? (hashed && canonicalName(names, hashed))
   if (servicePort) view.chainService.set(chain.name, servicePort)
-  return servicePort
+  return {servicePort, commented}
 }
 
 /**
  * How chains get their Service port names: the cluster's hash index, and one string per name.
  * Each chain's comment spells its Service port anew; keeping the first string of each name
- * (10^4 instead of 10^5) lets the checks' sets and maps compare them by reference.
+ * (10^4 instead of 10^5) lets the checks' sets and maps compare them by reference. `seen` holds
+ * every name chainService gets (cascades pass theirs on to their KUBE-SEP chains).
  */
 interface ServicePortNames {
   hashIndex?: Map<string, string>
