@@ -57,7 +57,10 @@ export interface RulesView {
   chains: Map<string, Map<string, Chain>>
   /** nat chain → the Service port it belongs to (comments first, then hashes, then the cascade). */
   chainService: Map<string, string>
-  /** nat chain → the Service port its own comments name (what hash-mismatch verifies). */
+  /**
+   * nat per-service chain other than KUBE-SEP → the Service port its own comments name (what
+   * hash-mismatch verifies). A KUBE-SEP chain's claim is in its record (EndpointChain.claimed).
+   */
   commentService: Map<string, string>
   /** The distinct Service ports chainService names, one string each (10^4 where chainService has 10^5 entries). */
   servicePorts: Set<string>
@@ -174,8 +177,10 @@ function readOtherChain(reading: TableReading, chain: Chain): void {
 function readNatChain(reading: TableReading, chain: Chain): void {
   const view = reading.view
   const kind = classifyChain(chain.name)
-  const claimed = SERVICE_KINDS.has(kind) || kind === 'sep' ? nameServiceChain(view, chain, reading.names) : undefined
-  const servicePort = claimed?.servicePort
+  const named = SERVICE_KINDS.has(kind) || kind === 'sep'
+  const commented = named ? commentServicePort(chain, reading.names) : undefined
+  if (commented && kind !== 'sep') view.commentService.set(chain.name, commented)
+  const servicePort = named ? nameServiceChain(view, chain, reading.names, commented) : undefined
   if (CASCADE_KINDS.has(kind)) view.cascades.push(readCascade(reading, chain, kind, servicePort))
   else {
     for (let k = 0; k < chain.rules.length; k++) {
@@ -183,7 +188,7 @@ function readNatChain(reading: TableReading, chain: Chain): void {
       noteUnsettledStatistic(view, chain.rules[k])
     }
   }
-  const endpointChain = kind === 'sep' ? readEndpointChain(chain, servicePort, claimed?.commented) : undefined
+  const endpointChain = kind === 'sep' ? readEndpointChain(chain, servicePort, commented) : undefined
   if (endpointChain) view.endpointChains.set(chain.name, endpointChain)
   reading.endpointChainAt.push(endpointChain)
   if (chain.name === KUBE_SERVICES) {
@@ -194,14 +199,12 @@ function readNatChain(reading: TableReading, chain: Chain): void {
   }
 }
 
-/** Names the chain's Service port (see chainService and commentService) and returns both names. */
-function nameServiceChain(view: RulesView, chain: Chain, names: ServicePortNames): {servicePort?: string; commented?: string} {
-  const commented = commentServicePort(chain, names)
-  if (commented) view.commentService.set(chain.name, commented)
+/** Names the chain's Service port (see chainService): its comments' (`commented`), else its hash's. */
+function nameServiceChain(view: RulesView, chain: Chain, names: ServicePortNames, commented: string | undefined): string | undefined {
   const hashed = commented ? undefined : hashServicePort(chain, names.hashIndex)
   const servicePort = commented ?? (hashed && canonicalName(names, hashed))
   if (servicePort) view.chainService.set(chain.name, servicePort)
-  return {servicePort, commented}
+  return servicePort
 }
 
 /**

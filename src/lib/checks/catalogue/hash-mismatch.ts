@@ -48,7 +48,6 @@ export const hashMismatch: Check = {
       // Only chains whose own comments name a Service make a claim to verify. KUBE-SEP chains
       // carry theirs in their records (10^5 of them: no lookup by name each).
       for (const [name, claimed] of view.commentService) {
-        if (name.startsWith('KUBE-SEP-')) continue
         const hash = serviceChainHash(name)
         if (hash && !serviceHashMatches(hash, claimed, ctx.cluster)) findings.push(mismatch(this, ctx, view, name, claimed))
       }
