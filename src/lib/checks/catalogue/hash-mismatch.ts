@@ -1,20 +1,19 @@
-import {isEndpointChainName} from '../../kube-proxy/names.js'
+import {type EndpointClaim, verifyClaims} from '../endpoint-claims.js'
 import type {ClusterExpectations} from '../expectations.js'
 import {makeFinding} from '../finding.js'
 import type {EndpointChain, RulesView} from '../rules-view.js'
-import {hashedNameForms, hashMatches, serviceChainHash, servicePortFromComment} from '../service-names.js'
+import {hashMatches, serviceChainHash, servicePortFromComment} from '../service-names.js'
 import type {Check, CheckContext, Finding} from '../types.js'
 
 const ALL_PROTOCOLS = ['tcp', 'udp', 'sctp']
 
-/** A KUBE-SEP hash also covers the endpoint: sha256(service port + protocol + ip:port). */
-function endpointHashMatches(sep: EndpointChain, servicePort: string): boolean {
-  const endpoint = sep.endpoint
-  if (!endpoint) return true // nothing to hash: not this check's business
-  for (const form of hashedNameForms(servicePort)) {
-    for (const protocol of ALL_PROTOCOLS) if (isEndpointChainName(sep.chain, form, protocol, endpoint)) return true
-  }
-  return false
+/**
+ * The KUBE-SEP chains whose comments claim a Service port and that DNAT somewhere, in the view's
+ * order: what the hash verifies (sha256(service port + protocol + ip:port)). Without an endpoint
+ * there is nothing to hash: not this check's business.
+ */
+export function endpointClaimsOf(view: RulesView): (EndpointChain & EndpointClaim)[] {
+  return [...view.endpointChains.values()].filter((sep): sep is EndpointChain & EndpointClaim => Boolean(sep.claimed && sep.endpoint))
 }
 
 /**
@@ -45,15 +44,16 @@ export const hashMismatch: Check = {
   run(ctx) {
     const findings: Finding[] = []
     for (const view of ctx.node.views) {
-      // Only chains whose own comments name a Service make a claim to verify. KUBE-SEP chains
+      // Only chains whose own comments name a Service make a claim to verify; KUBE-SEP chains
       // carry theirs in their records (10^5 of them: no lookup by name each).
       for (const [name, claimed] of view.commentService) {
         const hash = serviceChainHash(name)
         if (hash && !serviceHashMatches(hash, claimed, ctx.cluster)) findings.push(mismatch(this, ctx, view, name, claimed))
       }
-      for (const sep of view.endpointChains.values()) {
-        if (sep.claimed && !endpointHashMatches(sep, sep.claimed)) findings.push(mismatch(this, ctx, view, sep.chain, sep.claimed))
-      }
+      // Verified ahead on another thread when the runner could (claims-thread.ts), else here.
+      const claims = endpointClaimsOf(view)
+      const verdicts = ctx.endpointClaimVerdicts?.get(view) ?? verifyClaims(claims)
+      for (const [k, sep] of claims.entries()) if (!verdicts[k]) findings.push(mismatch(this, ctx, view, sep.chain, sep.claimed))
     }
     return findings
   },
