@@ -186,7 +186,7 @@ function base32Prefix16(bytes: Uint8Array): string {
 }
 
 /** Whether text, from `offset`, spells base32Prefix16(bytes); no string is made. */
-function base32Prefix16Equals(bytes: Uint8Array, text: string, offset: number): boolean {
+export function base32Prefix16Equals(bytes: Uint8Array, text: string, offset: number): boolean {
   let at = offset
   let bits = 0
   let value = 0
