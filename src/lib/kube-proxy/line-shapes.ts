@@ -31,12 +31,16 @@ const ENDPOINT_DNAT = new RegExp(String.raw`${HEAD} -p ${WORD}${COMMENT} -m (?:t
  */
 export function readKubeProxyShape(line: string, from: number, facts: LineFacts): boolean {
   if (line.charCodeAt(from) !== 45 /* - */) return false
-  if (test(RANDOM_JUMP, line, from)) return readRandomJump(line, facts)
-  if (test(PLAIN_JUMP, line, from)) {
+  // Each shape needs a given flag right after the chain word (` -m` for the random jump,
+  // ` -m` or ` -j` for the plain one, ` -p` for the DNAT): only the shapes that can match are
+  // tried. (When the chain word is not the regexps' WORD, every shape fails anyway.)
+  const flag = line.charCodeAt(line.indexOf(' ', from + 3) + 2)
+  if (flag === 109 /* m */ && test(RANDOM_JUMP, line, from)) return readRandomJump(line, facts)
+  if ((flag === 109 || flag === 106) /* m, j */ && test(PLAIN_JUMP, line, from)) {
     setTarget(line, facts, line.lastIndexOf(' -j ') + 4)
     return true
   }
-  return test(ENDPOINT_DNAT, line, from) && readEndpointDnat(line, from, facts)
+  return flag === 112 /* p */ && test(ENDPOINT_DNAT, line, from) && readEndpointDnat(line, from, facts)
 }
 
 function test(shape: RegExp, line: string, from: number): boolean {
