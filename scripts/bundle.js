@@ -27,7 +27,8 @@ try {
 
 await esbuild.build({
   absWorkingDir: root,
-  entryPoints: {main: 'dist/bundle/main.js', commands: 'dist/bundle/commands.js'},
+  // The worker thread of kpx check (src/lib/checks/claims-thread.ts loads it by this name, next to itself).
+  entryPoints: {main: 'dist/bundle/main.js', commands: 'dist/bundle/commands.js', 'endpoint-claims-worker': 'dist/lib/checks/endpoint-claims-worker.js'},
   outdir: 'dist/bundled',
   bundle: true,
   splitting: true,

@@ -1,6 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 
-import {failsAt, listChecks, renderJUnit, runChecks, type CheckReport} from '../lib/checks/index.js'
+import {withClaimsThread} from '../lib/checks/claims-thread.js'
+import {failsAt, listChecks, renderJUnit, runChecksWithThread, type CheckReport, type Severity} from '../lib/checks/index.js'
 import {KpxCommand} from '../lib/command-base.js'
 import {ExitCode} from '../lib/errors.js'
 import {clusterFlags, colorFlag, liveNodeFlags, namespaceFlags, nodeFlag, sourceFlags} from '../lib/flags.js'
@@ -44,15 +45,22 @@ Exit codes: 0 when nothing is at or above --fail-on, 1 when something is, 2 for 
     const json = this.jsonEnabled() || flags.output === 'json'
     if (flags.list) return this.emit({checks: listChecks()}, json, () => renderCheckList(listChecks(), {chalk}))
 
-    const snapshot = await loadSnapshot({snapshot: flags.snapshot, rules: flags.rules, nodeIps: flags['node-ip'], live: () => captureLive(flags, this)})
-    const report = runChecks(snapshot, {
-      nodes: flags.node,
-      only: flags.only,
-      skip: flags.skip,
-      namespace: flags['all-namespaces'] ? undefined : flags.namespace,
-      parse: (node) => parseBothFamilies(node, flags.table),
+    // hash-mismatch hashes on a worker thread, started first: it is ready once the rules are read.
+    return withClaimsThread(async (thread) => {
+      const snapshot = await loadSnapshot({snapshot: flags.snapshot, rules: flags.rules, nodeIps: flags['node-ip'], live: () => captureLive(flags, this)})
+      const report = await runChecksWithThread(snapshot, {
+        nodes: flags.node,
+        only: flags.only,
+        skip: flags.skip,
+        namespace: flags['all-namespaces'] ? undefined : flags.namespace,
+        parse: (node) => parseBothFamilies(node, flags.table),
+      }, thread)
+      assertNoLateErrors(snapshot.nodes) // rules are decoded lazily: a rule a check read may be bad
+      return this.report(report, flags, json, chalk)
     })
-    assertNoLateErrors(snapshot.nodes) // rules are decoded lazily: a rule a check read may be bad
+  }
+
+  private report(report: CheckReport, flags: {output: string; 'fail-on': Severity}, json: boolean, chalk: ReturnType<typeof makeChalk>): CheckReport {
     const render = flags.output === 'junit' ? () => renderJUnit(report, {failOn: flags['fail-on']}) : () => renderCheckReport(report, {chalk, failOn: flags['fail-on']})
     const failed = failsAt(report, flags['fail-on'])
     if (!failed) return this.emit(report, json, render)

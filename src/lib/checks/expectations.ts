@@ -102,7 +102,8 @@ function expectPort(key: string, service: Service, port: ServicePort, slices: En
   const clusterIPs = (service.spec.clusterIPs ?? [service.spec.clusterIP]).filter(
     (ip): ip is string => Boolean(ip) && ip !== 'None',
   )
-  const endpoints = sliceEndpoints(slices, port.name ?? '', protocol)
+  const byAddress = sliceEndpoints(slices, port.name ?? '', protocol)
+  const endpoints = [...byAddress.values()]
   return {
     servicePort: port.name ? `${key}:${port.name}` : key,
     service,
@@ -110,7 +111,7 @@ function expectPort(key: string, service: Service, port: ServicePort, slices: En
     port: port.port,
     clusterIPs,
     endpoints,
-    byAddress: new Map(endpoints.map((e) => [e.address, e])),
+    byAddress,
     externalTrafficPolicyLocal: service.spec.externalTrafficPolicy === 'Local',
     internalTrafficPolicyLocal: service.spec.internalTrafficPolicy === 'Local',
     topologyRequested: serviceRequestsTopology(service),
@@ -118,8 +119,11 @@ function expectPort(key: string, service: Service, port: ServicePort, slices: En
   }
 }
 
-/** The endpoints of one port: the slice port with the same name and protocol gives the number. */
-function sliceEndpoints(slices: EndpointSlice[], portName: string, protocol: string): ExpectedEndpoint[] {
+/**
+ * The endpoints of one port by address, first listing first: the slice port with the same name
+ * and protocol gives the number. (The map is also the port's byAddress: one map, not two.)
+ */
+function sliceEndpoints(slices: EndpointSlice[], portName: string, protocol: string): Map<string, ExpectedEndpoint> {
   const seen = new Map<string, ExpectedEndpoint>()
   for (const slice of slices) {
     const slicePort = (slice.ports ?? []).find(
@@ -134,7 +138,7 @@ function sliceEndpoints(slices: EndpointSlice[], portName: string, protocol: str
       if (!seen.has(expected.address)) seen.set(expected.address, expected)
     }
   }
-  return [...seen.values()]
+  return seen
 }
 
 /** One shared (frozen) empty list for the endpoints without hints: 10^5 endpoints, 2 lists each. */

@@ -6,10 +6,12 @@ import {UsageError} from '../errors.js'
 import type {IptablesDump} from '../parse/types.js'
 import type {NodeCapture, Snapshot} from '../snapshot/types.js'
 import {buildExpectations, type ClusterExpectations} from './expectations.js'
+import {endpointClaimsOf, hashMismatch} from './catalogue/hash-mismatch.js'
+import type {ClaimsThread} from './claims-thread.js'
 import {CHECKS} from './registry.js'
 import {buildRulesView, type RulesView} from './rules-view.js'
 import {namespaceOf} from './service-names.js'
-import {SEVERITIES, type Check, type CheckedNode, type CheckReport, type Finding, type NodeReport, type Severity, type SeverityCounts} from './types.js'
+import {SEVERITIES, type Check, type CheckContext, type CheckedNode, type CheckReport, type Finding, type NodeReport, type Severity, type SeverityCounts} from './types.js'
 
 export {CHECKS} from './registry.js'
 export {renderJUnit} from './junit.js'
@@ -36,20 +38,52 @@ export function listChecks(): Pick<Check, 'id' | 'severity' | 'summary' | 'descr
 }
 
 export function runChecks(snapshot: Snapshot, opts: RunChecksOptions): CheckReport {
+  const run = prepareRun(snapshot, opts)
+  return reportOf(run, run.selected.map((node) => runOnNode(run.checks, contextOf(run, node), opts.namespace)))
+}
+
+/**
+ * runChecks with hash-mismatch's 10^5 hashes computed on `thread` while the other checks run on
+ * this one: the same report (findings are sorted at the end, whatever order they came in).
+ */
+export async function runChecksWithThread(snapshot: Snapshot, opts: RunChecksOptions, thread: ClaimsThread): Promise<CheckReport> {
+  const run = prepareRun(snapshot, opts)
+  const deferred = run.checks.filter((check) => check === hashMismatch)
+  const now = run.checks.filter((check) => check !== hashMismatch)
+  const views = deferred.length === 0 ? [] : run.selected.flatMap((node) => node.views)
+  const pending = views.map((view) => thread.verify(endpointClaimsOf(view)))
+  const findings = run.selected.map((node) => runOnNode(now, contextOf(run, node), opts.namespace))
+  const endpointClaimVerdicts = new Map((await Promise.all(pending)).map((verdicts, k) => [views[k], verdicts]))
+  for (const [k, node] of run.selected.entries()) findings[k].push(...runOnNode(deferred, {...contextOf(run, node), endpointClaimVerdicts}, opts.namespace))
+  return reportOf(run, findings)
+}
+
+/** What every run needs before the checks: the catalogue selection, the cluster side and every node's views. */
+interface PreparedRun {
+  snapshot: Snapshot
+  checks: Check[]
+  cluster?: ClusterExpectations
+  allNodes: CheckedNode[]
+  selected: CheckedNode[]
+}
+
+function prepareRun(snapshot: Snapshot, opts: RunChecksOptions): PreparedRun {
   const checks = selectChecks(opts.only, opts.skip)
   const cluster = snapshot.cluster ? buildExpectations(snapshot.cluster) : undefined
   const allNodes = snapshot.nodes.map((capture) => checkedNode(capture, opts, cluster))
-  const selected = selectNodes(allNodes, opts.nodes)
-  const findings: Finding[] = []
-  const nodes: NodeReport[] = []
-  for (const node of selected) {
-    const nodeFindings = node.views.length === 0 ? [] : runOnNode(checks, {node, snapshot, cluster, allNodes}, opts.namespace)
-    findings.push(...nodeFindings)
-    nodes.push(nodeReport(node, nodeFindings))
-  }
-  findings.sort(compareFindings)
+  return {snapshot, checks, cluster, allNodes, selected: selectNodes(allNodes, opts.nodes)}
+}
+
+function contextOf(run: PreparedRun, node: CheckedNode): CheckContext {
+  return {node, snapshot: run.snapshot, cluster: run.cluster, allNodes: run.allNodes}
+}
+
+/** The report of the selected nodes' findings (one list per node, same order). */
+function reportOf(run: PreparedRun, perNode: Finding[][]): CheckReport {
+  const findings = perNode.flat().sort(compareFindings)
+  const nodes = run.selected.map((node, k) => nodeReport(node, perNode[k]))
   const counts = countBySeverity(findings)
-  return {nodes, findings, checks: checks.map((c) => c.id), summary: {...counts, nodes: nodes.length, checksRun: checks.length}}
+  return {nodes, findings, checks: run.checks.map((c) => c.id), summary: {...counts, nodes: nodes.length, checksRun: run.checks.length}}
 }
 
 /** Does the report hold a finding at or above `level`? (The command exits 1 then.) */
@@ -86,7 +120,8 @@ function checkedNode(capture: NodeCapture, opts: RunChecksOptions, cluster?: Clu
   return {capture, dumps, views}
 }
 
-function runOnNode(checks: Check[], ctx: Parameters<Check['run']>[0], namespace?: string): Finding[] {
+function runOnNode(checks: Check[], ctx: CheckContext, namespace?: string): Finding[] {
+  if (ctx.node.views.length === 0) return []
   const findings: Finding[] = []
   for (const check of checks) {
     if (check.needsCluster && !ctx.cluster) continue
@@ -102,7 +137,7 @@ function nodeReport(node: CheckedNode, findings: Finding[]): NodeReport {
   const report: NodeReport = {
     name: node.capture.name,
     rules: node.views.reduce((n, v) => n + v.ruleCount, 0),
-    services: distinct(node.views, (v) => v.chainService.values()),
+    services: distinct(node.views, (v) => v.servicePorts),
     endpoints: distinct(node.views, function* (v) {
       for (const e of v.endpointChains.values()) yield e.endpoint ?? e.chain
     }),

@@ -58,6 +58,11 @@ export interface CheckContext {
   cluster?: ClusterExpectations
   /** Every node of the snapshot (not only the selected ones), for cross-node checks. */
   allNodes: CheckedNode[]
+  /**
+   * hash-mismatch's verdicts on each view's KUBE-SEP name claims (endpointClaimsOf order), when
+   * the runner had them computed ahead on another thread; absent: the check computes them.
+   */
+  endpointClaimVerdicts?: Map<RulesView, Uint8Array>
 }
 
 export interface Check {

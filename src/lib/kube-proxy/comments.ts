@@ -61,14 +61,74 @@ export function parseServiceComment(comment: string | undefined): CommentRef | n
 
 /**
  * Just the service port key a comment names (what servicePortKey(parseServiceComment(c)) gives),
- * without the role: `kpx check` asks this of a comment of every per-service chain.
+ * without the role: `kpx check` asks this of a comment of every per-service chain (10^5), so the
+ * words are read in place (servicePortKeyByRegExp is the same reading by SERVICE_PORT, the
+ * reference the tests hold this to). The key is a slice of the comment, which hashes without
+ * being copied (a concatenation would be copied to be hashed).
  */
 export function servicePortKeyOf(comment: string | undefined): string | undefined {
   if (!comment) return undefined
+  for (let start = 0; start < comment.length; start++) {
+    // A word starts at 0 or after a whitespace character (the regexp's `(?:^|\s)`).
+    if (start > 0 && !isWhitespace(comment.charCodeAt(start - 1))) continue
+    const key = servicePortKeyAt(comment, start)
+    if (key !== undefined) return key
+  }
+  return undefined
+}
+
+/** `ns/name[:port]` exactly from `start` up to whitespace or the end, as the key; else undefined. */
+function servicePortKeyAt(comment: string, start: number): string | undefined {
+  const slash = labelEnd(comment, start)
+  if (slash < 0 || comment.charCodeAt(slash) !== 47 /* / */) return undefined
+  const nameEnd = labelEnd(comment, slash + 1)
+  if (nameEnd < 0) return undefined
+  let end = nameEnd
+  if (comment.charCodeAt(end) === 58 /* : */) {
+    end++
+    while (end < comment.length && isPortChar(comment.charCodeAt(end))) end++
+  }
+  if (end < comment.length && !isWhitespace(comment.charCodeAt(end))) return undefined
+  // An empty port (`ns/svc:`, older kube-proxy) is the unnamed port `ns/svc`.
+  return comment.slice(start, end === nameEnd + 1 ? nameEnd : end)
+}
+
+/**
+ * The end of a DNS-style label run `[a-z0-9]([-a-z0-9.]*[a-z0-9])?` from `start`, or -1. The run
+ * is taken whole: ending it earlier would leave a `.` or `-` where the key needs `/`, `:`, a space
+ * or the end, so no shorter run can match either.
+ */
+function labelEnd(text: string, start: number): number {
+  let end = start
+  while (end < text.length && isLabelChar(text.charCodeAt(end))) end++
+  if (end === start || !isAlnum(text.charCodeAt(start)) || !isAlnum(text.charCodeAt(end - 1))) return -1
+  return end
+}
+
+function isAlnum(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57)
+}
+
+function isLabelChar(c: number): boolean {
+  return isAlnum(c) || c === 45 /* - */ || c === 46 /* . */
+}
+
+function isPortChar(c: number): boolean {
+  return isAlnum(c) || c === 45
+}
+
+/** JavaScript's `\s`: ASCII whitespace, NBSP, the Unicode space separators, line/paragraph separators, BOM. */
+function isWhitespace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13)
+  if (c < 0xa0) return false
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+}
+
+/** servicePortKeyOf by the SERVICE_PORT regexp: the reference for the tests. */
+export function servicePortKeyByRegExp(comment: string | undefined): string | undefined {
+  if (!comment) return undefined
   const m = SERVICE_PORT.exec(comment)
   if (!m) return undefined
-  // The key is the match itself, less a leading space and an empty `:` port: a slice of the
-  // comment, which hashes without being copied (a concatenation would be copied to be hashed).
   const text = m[0]
   const start = m[1].length + m[2].length + 1 + (m[3]?.length ?? 0) < text.length ? 1 : 0
   return m[3] === ':' ? text.slice(start, -1) : start === 0 ? text : text.slice(start)

@@ -37,6 +37,14 @@ export function simpleLineFacts(rule: Rule): Readonly<LineFacts> | undefined {
   return lastSimple ? facts : undefined
 }
 
+/**
+ * The facts of the rule simpleLineFacts was last asked about, when `rule` is that rule; else
+ * undefined, without scanning (for readers that only take a shortcut when the line is at hand).
+ */
+export function cachedLineFacts(rule: Rule): Readonly<LineFacts> | undefined {
+  return rule === lastRule && lastSimple && !(rule as LazyRule).decoded ? facts : undefined
+}
+
 /** The text of a span the facts point at (a new string each call). */
 export function spanText(start: number, end: number): string {
   return facts.raw.slice(start, end)

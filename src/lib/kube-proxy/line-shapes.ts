@@ -31,12 +31,16 @@ const ENDPOINT_DNAT = new RegExp(String.raw`${HEAD} -p ${WORD}${COMMENT} -m (?:t
  */
 export function readKubeProxyShape(line: string, from: number, facts: LineFacts): boolean {
   if (line.charCodeAt(from) !== 45 /* - */) return false
-  if (test(RANDOM_JUMP, line, from)) return readRandomJump(line, facts)
-  if (test(PLAIN_JUMP, line, from)) {
+  // Each shape needs a given flag right after the chain word (` -m` for the random jump,
+  // ` -m` or ` -j` for the plain one, ` -p` for the DNAT): only the shapes that can match are
+  // tried. (When the chain word is not the regexps' WORD, every shape fails anyway.)
+  const flag = line.charCodeAt(line.indexOf(' ', from + 3) + 2)
+  if (flag === 109 /* m */ && test(RANDOM_JUMP, line, from)) return readRandomJump(line, facts)
+  if ((flag === 109 || flag === 106) /* m, j */ && test(PLAIN_JUMP, line, from)) {
     setTarget(line, facts, line.lastIndexOf(' -j ') + 4)
     return true
   }
-  return test(ENDPOINT_DNAT, line, from) && readEndpointDnat(line, from, facts)
+  return flag === 112 /* p */ && test(ENDPOINT_DNAT, line, from) && readEndpointDnat(line, from, facts)
 }
 
 function test(shape: RegExp, line: string, from: number): boolean {
@@ -64,7 +68,8 @@ function readRandomJump(line: string, facts: LineFacts): boolean {
 
 function readEndpointDnat(line: string, from: number, facts: LineFacts): boolean {
   const toStart = line.lastIndexOf(' ') + 1
-  if (parseNatRange(line.slice(toStart)) === undefined) return false
+  // Nearly every endpoint is plain IPv4: checked in place, without the decoder's slices.
+  if (!isPlainIpv4Endpoint(line, toStart) && parseNatRange(line.slice(toStart)) === undefined) return false
   facts.conditional = true
   facts.toStart = toStart
   facts.toEnd = line.length
@@ -73,4 +78,28 @@ function readEndpointDnat(line: string, from: number, facts: LineFacts): boolean
   facts.targetStart = line.lastIndexOf(' -j DNAT ') + 4
   facts.targetEnd = facts.targetStart + 4
   return true
+}
+
+/**
+ * `a.b.c.d:port` from `start` to the end of text: four decimal octets 0-255 and a port 1-65535,
+ * none with a leading zero. parseNatRange accepts every such text (a dotted quad, a port
+ * number), and canonicalEndpoint returns it unchanged; anything else returns false (ask them).
+ */
+export function isPlainIpv4Endpoint(text: string, start: number): boolean {
+  let at = start
+  for (let part = 0; part < 5; part++) {
+    const first = at
+    let value = 0
+    for (; at < text.length; at++) {
+      const digit = text.charCodeAt(at) - 48
+      if (digit < 0 || digit > 9) break
+      value = value * 10 + digit
+    }
+    const digits = at - first
+    if (digits === 0 || (digits > 1 && text.charCodeAt(first) === 48)) return false
+    if (part < 4 ? digits > 3 || value > 255 : digits > 5 || value === 0 || value > 65535) return false
+    const separator = part < 3 ? 46 /* . */ : 58 /* : */
+    if (part < 4 && text.charCodeAt(at++) !== separator) return false
+  }
+  return at === text.length
 }

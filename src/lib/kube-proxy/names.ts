@@ -3,7 +3,7 @@
  */
 import * as crypto from 'node:crypto'
 
-import {sha256Ascii} from './sha256.js'
+import {sha256Ascii, sha256AsciiJoined} from './sha256.js'
 
 export const KUBE_SERVICES = 'KUBE-SERVICES'
 export const KUBE_NODEPORTS = 'KUBE-NODEPORTS'
@@ -137,6 +137,20 @@ export function endpointChainName(servicePortName: string, protocol: string, end
   return 'KUBE-SEP-' + base32Prefix16(sha256(servicePortName + protocol.toLowerCase() + endpoint))
 }
 
+const SEP_PREFIX = 'KUBE-SEP-'
+
+/**
+ * Whether `chain` is endpointChainName(servicePortName, protocol, endpoint), compared in place:
+ * `kpx check` verifies 10^5 KUBE-SEP names, and making each expected name (the joined text to
+ * hash, then 16 base32 characters) costs more than the hash.
+ */
+export function isEndpointChainName(chain: string, servicePortName: string, protocol: string, endpoint: string): boolean {
+  if (chain.length !== SEP_PREFIX.length + 16 || !chain.startsWith(SEP_PREFIX)) return false
+  const digest = sha256AsciiJoined(servicePortName, protocol.toLowerCase(), endpoint)
+  if (digest === undefined) return chain === endpointChainName(servicePortName, protocol, endpoint)
+  return base32Prefix16Equals(digest, chain, SEP_PREFIX.length)
+}
+
 /** The service port name kube-proxy uses: `ns/name:port`, or `ns/name` when the port is unnamed. */
 export function servicePortName(namespace: string, name: string, portName?: string): string {
   return portName ? `${namespace}/${name}:${portName}` : `${namespace}/${name}`
@@ -169,4 +183,20 @@ function base32Prefix16(bytes: Uint8Array): string {
     }
   }
   return out
+}
+
+/** Whether text, from `offset`, spells base32Prefix16(bytes); no string is made. */
+export function base32Prefix16Equals(bytes: Uint8Array, text: string, offset: number): boolean {
+  let at = offset
+  let bits = 0
+  let value = 0
+  for (let i = 0; i < 10; i++) {
+    value = ((value << 8) | bytes[i]) & 0xfff
+    bits += 8
+    while (bits >= 5) {
+      if (BASE32_ALPHABET.charCodeAt((value >>> (bits - 5)) & 31) !== text.charCodeAt(at++)) return false
+      bits -= 5
+    }
+  }
+  return true
 }

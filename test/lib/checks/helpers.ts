@@ -8,6 +8,8 @@ import {parseRules} from '../../../src/lib/parse/index.js'
 import {parseClusterJson} from '../../../src/lib/snapshot/index.js'
 import type {ClusterObjects, NodeMeta, Snapshot} from '../../../src/lib/snapshot/types.js'
 import {CORPUS_DIR} from '../../helpers/corpus.js'
+import type {EndpointClaim} from '../../../src/lib/checks/endpoint-claims.js'
+import {endpointChainName} from '../../../src/lib/kube-proxy/names.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 export const REPO = join(here, '..', '..', '..')
@@ -72,4 +74,24 @@ export function deleteLine(text: string, fragment: string): string {
   const hits = lines.filter((l) => l.includes(fragment))
   if (hits.length !== 1) throw new Error(`expected exactly one line with "${fragment}", found ${hits.length}`)
   return lines.filter((l) => !l.includes(fragment)).join('\n')
+}
+
+/** Claims that hold (every name form and protocol kube-proxy hashes) and claims that do not. */
+export function sampleClaims(): {claims: EndpointClaim[]; expected: number[]} {
+  const holding: [string, string, string][] = [
+    ['ns1/svc1:p80', 'tcp', '10.180.0.1:80'], ['ns1/svc1:p80', 'udp', '10.180.0.2:53'], ['ns/svc', 'tcp', '10.0.0.1:8080'],
+    ['ns/svc:', 'sctp', '10.0.0.2:9'], ['default/kubernetes:https', 'tcp', '[fd00::1]:6443'],
+  ]
+  const claims: EndpointClaim[] = []
+  const expected: number[] = []
+  for (const [form, protocol, endpoint] of holding) {
+    const claimed = form.endsWith(':') ? form.slice(0, -1) : form // an unnamed port, once hashed as `ns/svc:`
+    claims.push({chain: endpointChainName(form, protocol, endpoint), claimed, endpoint})
+    expected.push(1)
+    claims.push({chain: endpointChainName(form, protocol, endpoint), claimed: claimed + 'x', endpoint}, {chain: endpointChainName(form, protocol, endpoint), claimed, endpoint: endpoint + '0'})
+    expected.push(0, 0)
+  }
+  claims.push({chain: 'KUBE-SEP-TOOSHORT', claimed: 'ns/svc', endpoint: '10.0.0.1:80'})
+  expected.push(0)
+  return {claims, expected}
 }

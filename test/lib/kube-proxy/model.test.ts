@@ -2,7 +2,7 @@
 import {expect} from 'chai'
 import {readFileSync} from 'node:fs'
 
-import {parseServiceComment, servicePortKey, servicePortKeyOf} from '../../../src/lib/kube-proxy/comments.js'
+import {parseServiceComment, servicePortKey, servicePortKeyByRegExp, servicePortKeyOf} from '../../../src/lib/kube-proxy/comments.js'
 import {buildProxyModel} from '../../../src/lib/kube-proxy/model.js'
 import {portProtoHash} from '../../../src/lib/kube-proxy/names.js'
 import type {ServicePortModel} from '../../../src/lib/kube-proxy/types.js'
@@ -108,4 +108,23 @@ describe('kube-proxy: servicePortKeyOf', () => {
       expect(servicePortKeyOf(comment)).to.equal(ref ? servicePortKey(ref) : undefined)
     })
   }
+
+  it('reads words in place exactly as the SERVICE_PORT regexp does (tricky and random comments)', () => {
+    const tricky = [
+      'ns/svc:', ' ns/svc', 'ns/svc:p ', 'a/b', '-ns/svc', 'ns-/svc', 'ns/svc-', 'ns/svc.:p', 'ns/svc:P', 'ns/svc:p!', 'ns/svc/x',
+      'x ns/svc:p-1 y', 'ns/-svc a/b', 'NS/svc a.b/c-d:e', '\u00a0ns/svc', 'x\u2028ns/s:p\u3000', 'ns/svc\u00a0', 'ns//svc', '/svc', 'ns/',
+      'a.b.c/d-e.f:g-h-', '0/0:', 'ns/svc::p', 'ns/svc:p:q', 'ns/svc:p\tb/c',
+    ]
+    const alphabet = ['a', 'z', '0', '9', '.', '-', '/', ':', ' ', '\t', '\u00a0', 'X', '"', '\u2000']
+    let seed = 7
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
+    const randomComments = Array.from({length: 20_000}, () => Array.from({length: 1 + Math.floor(random() * 14)}, () => alphabet[Math.floor(random() * alphabet.length)]).join(''))
+    let found = 0
+    for (const comment of [...tricky, ...randomComments]) {
+      const expected = servicePortKeyByRegExp(comment)
+      expect(servicePortKeyOf(comment), JSON.stringify(comment)).to.equal(expected)
+      if (expected !== undefined) found++
+    }
+    expect(found).to.be.greaterThan(200) // the random comments do hit the shape
+  })
 })

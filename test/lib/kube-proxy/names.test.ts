@@ -1,8 +1,8 @@
 /** Chain kinds from names (prefix tests give what a plain table lookup gives), and the names' hashes. */
 import {expect} from 'chai'
 import {createHash} from 'node:crypto'
-import {classifyChain, endpointChainName, HASHED_PREFIXES, isPerServiceChain, portProtoHash, serviceChainName, type ChainKind} from '../../../src/lib/kube-proxy/names.js'
-import {sha256Ascii} from '../../../src/lib/kube-proxy/sha256.js'
+import {classifyChain, endpointChainName, HASHED_PREFIXES, isEndpointChainName, isPerServiceChain, portProtoHash, serviceChainName, type ChainKind} from '../../../src/lib/kube-proxy/names.js'
+import {sha256Ascii, sha256AsciiJoined} from '../../../src/lib/kube-proxy/sha256.js'
 
 /** The straightforward classification the fast one replaced: built-ins, fixed names, then prefixes. */
 function reference(name: string, fixed: Map<string, ChainKind>): ChainKind {
@@ -57,4 +57,32 @@ describe('kube-proxy: sha256 of ASCII text', () => {
     expect(serviceChainName('KUBE-SVC-', 'ns1/svc1:p80', 'tcp')).to.equal('KUBE-SVC-XPGD46QRK7WJZT7O')
     expect(endpointChainName('ns1/svc1:p80', 'tcp', '10.180.0.1:80')).to.equal('KUBE-SEP-SXIVWICOYRO3J4NJ')
   })
+  it('hashes three parts as their concatenation, across block boundaries', () => {
+    for (const [a, b, c] of [['', '', ''], ['ns1/svc1:p80', 'tcp', '10.180.0.1:80'], ['x'.repeat(30), 'y'.repeat(25), ''], ['', 'z'.repeat(56), 'w'.repeat(70)]]) {
+      expect(Buffer.from(sha256AsciiJoined(a, b, c) as Uint8Array).toString('hex')).to.equal(createHash('sha256').update(a + b + c).digest('hex'))
+    }
+    expect(sha256AsciiJoined('ns/s', 'tcp', '10.0.0.1:80ä')).to.equal(undefined)
+  })
+})
+
+describe('kube-proxy: isEndpointChainName (compared in place) against endpointChainName', () => {
+  const cases: [string, string, string][] = [
+    ['ns1/svc1:p80', 'tcp', '10.180.0.1:80'], ['ns1/svc1:p80', 'UDP', '10.180.0.1:80'], ['default/kubernetes:https', 'tcp', '[fd00::1]:6443'],
+    ['ns/sväc:p', 'tcp', '10.0.0.1:80'], ['ns/svc', 'sctp', '10.0.0.2:9'],
+  ]
+  for (const [port, protocol, endpoint] of cases) {
+    it(`${port} ${protocol} ${endpoint}`, () => {
+      const name = endpointChainName(port, protocol, endpoint)
+      expect(isEndpointChainName(name, port, protocol, endpoint)).to.equal(true)
+      // One character off anywhere in the hash, or another endpoint, protocol or length: no match.
+      for (let i = 9; i < name.length; i++) {
+        const other = name.slice(0, i) + (name[i] === 'A' ? 'B' : 'A') + name.slice(i + 1)
+        expect(isEndpointChainName(other, port, protocol, endpoint)).to.equal(false)
+      }
+      expect(isEndpointChainName(name, port, protocol === 'tcp' ? 'udp' : 'tcp', endpoint)).to.equal(false)
+      expect(isEndpointChainName(name, port, protocol, endpoint + '0')).to.equal(false)
+      expect(isEndpointChainName(name + 'A', port, protocol, endpoint)).to.equal(false)
+      expect(isEndpointChainName('KUBE-SVC-' + name.slice(9), port, protocol, endpoint)).to.equal(false)
+    })
+  }
 })

@@ -1,26 +1,34 @@
-import {endpointChainName} from '../../kube-proxy/names.js'
-import type {Chain} from '../../parse/types.js'
+import {type EndpointClaim, verifyClaims} from '../endpoint-claims.js'
+import type {ClusterExpectations} from '../expectations.js'
 import {makeFinding} from '../finding.js'
-import type {RulesView} from '../rules-view.js'
-import {hashedNameForms, hashMatches, serviceChainHash, servicePortFromComment} from '../service-names.js'
+import type {EndpointChain, RulesView} from '../rules-view.js'
+import {hashMatches, serviceChainHash, servicePortFromComment} from '../service-names.js'
 import type {Check, CheckContext, Finding} from '../types.js'
 
 const ALL_PROTOCOLS = ['tcp', 'udp', 'sctp']
 
-/** A KUBE-SEP hash also covers the endpoint: sha256(service port + protocol + ip:port). */
-function endpointHashMatches(view: RulesView, chain: Chain, servicePort: string): boolean {
-  const endpoint = view.endpointChains.get(chain.name)?.endpoint
-  if (!endpoint) return true // nothing to hash: not this check's business
-  return hashedNameForms(servicePort).some((form) =>
-    ALL_PROTOCOLS.some((protocol) => endpointChainName(form, protocol, endpoint) === chain.name),
-  )
+/**
+ * The KUBE-SEP chains whose comments claim a Service port and that DNAT somewhere, in the view's
+ * order: what the hash verifies (sha256(service port + protocol + ip:port)). Without an endpoint
+ * there is nothing to hash: not this check's business.
+ */
+export function endpointClaimsOf(view: RulesView): (EndpointChain & EndpointClaim)[] {
+  return [...view.endpointChains.values()].filter((sep): sep is EndpointChain & EndpointClaim => Boolean(sep.claimed && sep.endpoint))
 }
 
-function mismatch(check: Check, ctx: CheckContext, view: RulesView, chain: Chain, claimed: string): Finding {
+/**
+ * A service chain's hash: the cluster's hash index (built once from every Service port) answers
+ * the common case, a claim that is right, without hashing again; anything else is hashed.
+ */
+function serviceHashMatches(hash: string, servicePort: string, cluster: ClusterExpectations | undefined): boolean {
+  return cluster?.hashIndex.get(hash) === servicePort || hashMatches(hash, servicePort, ALL_PROTOCOLS)
+}
+
+function mismatch(check: Check, ctx: CheckContext, view: RulesView, chain: string, claimed: string): Finding {
   return makeFinding(check, ctx, view, {
     service: claimed,
-    rule: chain.rules.find((r) => servicePortFromComment(r.comment) === claimed),
-    message: `${ctx.node.capture.name}: ${chain.name} claims to be ${claimed}, but its name is not the hash kube-proxy computes for it`,
+    rule: view.chains.get('nat')?.get(chain)?.rules.find((r) => servicePortFromComment(r.comment) === claimed),
+    message: `${ctx.node.capture.name}: ${chain} claims to be ${claimed}, but its name is not the hash kube-proxy computes for it`,
     hint: 'find what wrote this chain (a hand edit, a copy from another node or cluster); kube-proxy will not clean it up under this name',
   })
 }
@@ -36,17 +44,16 @@ export const hashMismatch: Check = {
   run(ctx) {
     const findings: Finding[] = []
     for (const view of ctx.node.views) {
-      // Only chains whose own comments name a Service make a claim to verify. Walking the chains
-      // (not the claims) looks each claim up by the very string it was stored under: cheap.
-      for (const chain of view.chains.get('nat')?.values() ?? []) {
-        const name = chain.name
-        const claimed = view.commentService.get(name)
-        if (claimed === undefined) continue
+      // Only chains whose own comments name a Service make a claim to verify; KUBE-SEP chains
+      // carry theirs in their records (10^5 of them: no lookup by name each).
+      for (const [name, claimed] of view.commentService) {
         const hash = serviceChainHash(name)
-        if (!hash && !name.startsWith('KUBE-SEP-')) continue
-        const matches = hash ? hashMatches(hash, claimed, ALL_PROTOCOLS) : endpointHashMatches(view, chain, claimed)
-        if (!matches) findings.push(mismatch(this, ctx, view, chain, claimed))
+        if (hash && !serviceHashMatches(hash, claimed, ctx.cluster)) findings.push(mismatch(this, ctx, view, name, claimed))
       }
+      // Verified ahead on another thread when the runner could (claims-thread.ts), else here.
+      const claims = endpointClaimsOf(view)
+      const verdicts = ctx.endpointClaimVerdicts?.get(view) ?? verifyClaims(claims)
+      for (const [k, sep] of claims.entries()) if (!verdicts[k]) findings.push(mismatch(this, ctx, view, sep.chain, sep.claimed))
     }
     return findings
   },

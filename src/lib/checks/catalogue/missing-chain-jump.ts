@@ -21,11 +21,10 @@ export const missingChainJump: Check = {
     const findings: Finding[] = []
     for (const view of ctx.node.views) {
       if (view.dump.partial) continue
-      for (const [table, targets] of view.jumpTargets) {
-        // Distinct targets first (cheap); the rules are looked up only for the rare missing one.
-        const chains = view.chains.get(table)
-        const missing: string[] = []
-        for (const name of targets) if (!chains?.has(name) && CHAIN_NAME.test(name)) missing.push(name)
+      for (const [table, unknown] of view.unknownTargets) {
+        // Distinct names first (the view matched them against the chains); the rules are looked
+        // up only for the rare missing one.
+        const missing = unknown.filter((name) => CHAIN_NAME.test(name))
         for (const rule of missing.length > 0 ? rulesOf(view, table) : []) {
           const target = rule.target
           if (!target || !missing.includes(target.name)) continue

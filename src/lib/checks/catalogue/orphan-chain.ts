@@ -1,5 +1,5 @@
 import {classifyChain} from '../../kube-proxy/names.js'
-import {chainsOf, isServiceChain, makeFinding} from '../finding.js'
+import {makeFinding} from '../finding.js'
 import type {Check, Finding} from '../types.js'
 
 export const orphanChain: Check = {
@@ -11,16 +11,19 @@ export const orphanChain: Check = {
     'chains lazily (on its periodic full sync), so a few are normal right after a change.',
   run(ctx) {
     const findings: Finding[] = []
-    for (const [view, chain] of chainsOf(ctx, 'nat')) {
-      if (view.dump.partial || !isServiceChain(chain.name) || view.jumpTargets.get('nat')?.has(chain.name)) continue
-      findings.push(
-        makeFinding(this, ctx, view, {
-          service: view.chainService.get(chain.name),
-          rule: chain.rules[0],
-          message: `${ctx.node.capture.name}: ${classifyChain(chain.name).toUpperCase()} chain ${chain.name}${view.chainService.has(chain.name) ? ` (${view.chainService.get(chain.name)})` : ''} is not used by any rule`,
-          hint: 'nothing to do unless it persists after kube-proxy\'s next full sync (--iptables-sync-period); then restart kube-proxy',
-        }),
-      )
+    for (const view of ctx.node.views) {
+      if (view.dump.partial) continue
+      // The view listed them while it read the dump (rules-view.ts, collectUnusedServiceChains).
+      for (const chain of view.unusedServiceChains) {
+        findings.push(
+          makeFinding(this, ctx, view, {
+            service: view.chainService.get(chain.name),
+            rule: chain.rules[0],
+            message: `${ctx.node.capture.name}: ${classifyChain(chain.name).toUpperCase()} chain ${chain.name}${view.chainService.has(chain.name) ? ` (${view.chainService.get(chain.name)})` : ''} is not used by any rule`,
+            hint: 'nothing to do unless it persists after kube-proxy\'s next full sync (--iptables-sync-period); then restart kube-proxy',
+          }),
+        )
+      }
     }
     return findings
   },

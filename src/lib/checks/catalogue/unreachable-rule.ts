@@ -1,76 +1,9 @@
-import type {Rule} from '../../parse/types.js'
-import {chainsOf, isServiceChain, makeFinding} from '../finding.js'
+import {makeFinding} from '../finding.js'
 import type {Check, Finding} from '../types.js'
-import {targetIsGoto, targetNameOf} from '../../parse/lazy-rule.js'
-import {matchesEverything} from '../../kube-proxy/rule-facts.js'
 
-/** Targets after which netfilter never looks at the next rule of the chain. */
-const TERMINAL_TARGETS = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'REJECT', 'DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT'])
+export {certainlyConditional} from '../blocking-rule.js'
 
-/**
- * A rule that matches everything: no match other than comments and `recent --set` (which only
- * records the client). A match kpx does not understand counts as a condition.
- */
-function isUnconditional(rule: Rule): boolean {
-  return !certainlyConditional(rule) && matchesEverything(rule)
-}
-
-/**
- * Does control never come back? Verdicts and NAT targets end the chain, `-g` never returns, and
- * kube-proxy's per-service chains (KUBE-SVC/SVL/EXT/FW/XLB/SEP) always end in a DNAT or verdict
- * for the traffic that reaches them.
- */
-function endsChain(rule: Rule): boolean {
-  const target = targetNameOf(rule)
-  if (!target) return false
-  return targetIsGoto(rule) || TERMINAL_TARGETS.has(target) || isServiceChain(target)
-}
-
-/** Criteria that make a rule conditional; found in the raw text outside its comment, no decoding needed. */
-const CONDITION_WORDS = [' -s ', ' -d ', ' -p ', ' -i ', ' -o ', ' -m statistic ', ' -m mark ', ' -m addrtype ', ' -m conntrack ', ' -m set ']
-
-/**
- * A cheap, sound pre-test (false means "cannot tell"): one of the words above stands outside
- * any quotes. Runs on every rule that ends its chain, so it walks the ` -` of the line once and
- * never makes the comment string: with at most one `"..."` section and no backslash, "outside"
- * is "before the opening quote or after the closing one".
- */
-export function certainlyConditional(rule: Rule): boolean {
-  const raw = rule.raw
-  const open = raw.indexOf('"')
-  const close = open < 0 ? -1 : raw.indexOf('"', open + 1)
-  if (open >= 0 && (close < 0 || raw.indexOf('"', close + 1) >= 0 || raw.includes('\\'))) return conditionalOutsideComment(rule)
-  for (let at = raw.indexOf(' -'); at >= 0; at = raw.indexOf(' -', at + 2)) {
-    if (at > open && at < close) at = close - 1 // inside the quoted comment: search on from its closing quote
-    else if (isConditionWordAt(raw, at)) return true
-  }
-  return false
-}
-
-const CONDITION_MODULES = CONDITION_WORDS.filter((word) => word.startsWith(' -m ')).map((word) => word.slice(4))
-
-/** Does one of CONDITION_WORDS start at `at` (which holds ` -`)? */
-function isConditionWordAt(raw: string, at: number): boolean {
-  if (raw.charCodeAt(at + 3) !== 32) return false // ` -x `: a one-letter flag
-  switch (raw.charCodeAt(at + 2)) {
-    case 115: // s
-    case 100: // d
-    case 112: // p
-    case 105: // i
-    case 111: // o
-      return true
-    case 109: // m
-      return CONDITION_MODULES.some((module) => raw.startsWith(module, at + 4))
-    default:
-      return false
-  }
-}
-
-/** The general form: a condition word in the line that the comment does not explain. */
-function conditionalOutsideComment(rule: Rule): boolean {
-  const comment = rule.comment ?? ''
-  return CONDITION_WORDS.some((word) => rule.raw.includes(word) && !comment.includes(word.trim()))
-}
+const TABLES = ['nat', 'filter', 'mangle', 'raw']
 
 export const unreachableRule: Check = {
   id: 'unreachable-rule',
@@ -81,20 +14,22 @@ export const unreachableRule: Check = {
     'writes that; an edit by hand or another tool did, and the hidden rules do nothing.',
   run(ctx) {
     const findings: Finding[] = []
-    for (const table of ['nat', 'filter', 'mangle', 'raw']) {
-      for (const [view, chain] of chainsOf(ctx, table)) {
-        const stop = chain.rules.findIndex((r) => endsChain(r) && isUnconditional(r))
-        if (stop < 0 || stop === chain.rules.length - 1) continue
-        const blocker = chain.rules[stop]
-        const hidden = chain.rules.length - stop - 1
-        findings.push(
-          makeFinding(this, ctx, view, {
-            service: view.chainService.get(chain.name),
-            rule: chain.rules[stop + 1],
-            message: `${ctx.node.capture.name}: ${table} ${chain.name} rule ${blocker.index} (${blocker.target?.goto ? '-g' : '-j'} ${blocker.target?.name}) matches everything, so the ${hidden} rule${hidden === 1 ? '' : 's'} after it never run${hidden === 1 ? 's' : ''}`,
-            hint: 'remove or reorder the rules; if kube-proxy owns the chain, restart it so it rewrites the chain',
-          }),
-        )
+    for (const table of TABLES) {
+      for (const view of ctx.node.views) {
+        // The view found the first such rule of each chain while reading the dump (blocking-rule.ts).
+        for (const {table: chainTable, chain, stop} of view.blockedChains) {
+          if (chainTable !== table) continue
+          const blocker = chain.rules[stop]
+          const hidden = chain.rules.length - stop - 1
+          findings.push(
+            makeFinding(this, ctx, view, {
+              service: view.chainService.get(chain.name),
+              rule: chain.rules[stop + 1],
+              message: `${ctx.node.capture.name}: ${table} ${chain.name} rule ${blocker.index} (${blocker.target?.goto ? '-g' : '-j'} ${blocker.target?.name}) matches everything, so the ${hidden} rule${hidden === 1 ? '' : 's'} after it never run${hidden === 1 ? 's' : ''}`,
+              hint: 'remove or reorder the rules; if kube-proxy owns the chain, restart it so it rewrites the chain',
+            }),
+          )
+        }
       }
     }
     return findings
