@@ -47,11 +47,39 @@ async function traceInProcess(dir, runs) {
   return {medianMs: median(times), outcomes, dst: packet.dst}
 }
 
+/**
+ * This VM's speed drifts by 1.5-2x over minutes (other guests). Two yardsticks printed next to
+ * the figures, so runs taken at different times can be compared: a bare Node start, and a fixed
+ * amount of string and object work in this process.
+ */
+function printCalibration(runs) {
+  const start = timeProcessArgs(['-e', '0'], runs)
+  const loops = []
+  for (let i = 0; i < runs; i++) {
+    const t = process.hrtime.bigint()
+    const seen = new Map()
+    for (let k = 0; k < 100_000; k++) seen.set(`KUBE-SEP-${(k * 2654435761) % 1e9}`, {k})
+    loops.push(Number(process.hrtime.bigint() - t) / 1e6)
+  }
+  console.log(`calibration: node start median ${(start.median * 1000).toFixed(0)} ms, reference work median ${median(loops).toFixed(0)} ms; compare figures only between runs whose yardsticks agree`)
+}
+
+function timeProcessArgs(args, runs) {
+  const times = []
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint()
+    spawnSync(process.execPath, args)
+    times.push(Number(process.hrtime.bigint() - start) / 1e9)
+  }
+  return {median: median(times)}
+}
+
 async function main(argv) {
   const arg = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback)
   const services = Number(arg('--services', '10000'))
   const runs = Number(arg('--runs', '5'))
   const dir = ensureSnapshot(join(here, 'out'), services)
+  printCalibration(runs)
 
   const trace = timeProcess(['trace', '172.0.0.1:80', '--snapshot', dir, '--json'], runs)
   console.log(`kpx trace process (${services} services): median ${trace.median.toFixed(3)} s, best ${trace.best.toFixed(3)} s, exit ${trace.status}  [target < 0.7 s]`)
