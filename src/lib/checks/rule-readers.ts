@@ -6,7 +6,7 @@
 import {classifyChain, type ChainKind} from '../kube-proxy/names.js'
 import {isPlainIpv4Endpoint} from '../kube-proxy/line-shapes.js'
 import {destinationOf, dnatDestinationOf, firstDestinationPort, protocolCriterionOf} from '../kube-proxy/rule-facts.js'
-import {formatEndpoint, parseEndpoint} from '../net/ip.js'
+import {CANONICAL_IPV4_ENDPOINT, formatEndpoint, parseEndpoint} from '../net/ip.js'
 import {targetNameOf} from '../parse/lazy-rule.js'
 import type {Chain, Rule} from '../parse/types.js'
 import {servicePortFromComment} from './service-names.js'
@@ -82,9 +82,6 @@ export function readNoEndpointsRule(rule: Rule): NoEndpointsRule | undefined {
   const servicePort = servicePortFromComment(rule.comment)
   return servicePort ? {rule, servicePort, local: Boolean(match[1])} : undefined
 }
-
-/** Plain dotted-quad `ip:port` without leading zeros is already canonical (the common case). */
-const CANONICAL_IPV4_ENDPOINT = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d):[1-9]\d{0,4}$/
 
 /** `ip:port` in one canonical spelling, so rule text and API addresses compare equal. */
 export function canonicalEndpoint(text: string): string {

@@ -176,6 +176,15 @@ export function parsePortNumber(text: string): number | undefined {
  * The canonical text of an address (RFC 5952 for IPv6; an IPv4-mapped IPv6 address becomes its
  * IPv4 form), so differently written addresses compare equal. Not an address: returned as is.
  */
+/** An IPv4 octet without leading zeros. */
+const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)'
+
+/** A dotted quad without leading zeros: the one spelling canonicalIp gives an IPv4 address. */
+export const CANONICAL_IPV4 = new RegExp(`^(?:${OCTET}\\.){3}${OCTET}$`)
+
+/** `ip:port` with a canonical dotted quad and a port without leading zeros (as formatEndpoint writes it). */
+export const CANONICAL_IPV4_ENDPOINT = new RegExp(`^(?:${OCTET}\\.){3}${OCTET}:[1-9]\\d{0,4}$`)
+
 export function canonicalIp(ip: string): string {
   try {
     return ipaddr.process(ip).toString()

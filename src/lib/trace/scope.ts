@@ -5,6 +5,7 @@
  * model of one service port instead of 10k; the packet itself is still walked through the
  * whole dump, so only the service facts come from this slice.
  */
+import {CANONICAL_IPV4} from '../net/ip.js'
 import {canonicalIp} from '../snapshot/cluster-index.js'
 import {parseServiceComment} from '../kube-proxy/comments.js'
 import {portProtoHash} from '../kube-proxy/names.js'
@@ -44,9 +45,6 @@ function addresses(rule: Rule, target: ScopeTarget, wanted: string, nodePorts: b
   const prefix = slash < 0 ? undefined : d.value.slice(slash + 1)
   return (prefix === undefined || prefix === '32' || prefix === '128') && sameAddress(host, wanted)
 }
-
-/** A dotted quad without leading zeros: the one spelling canonicalIp gives an IPv4 address. */
-const CANONICAL_IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/
 
 /**
  * Whether `host` is the address `wanted` (canonical). KUBE-SERVICES holds a rule per service

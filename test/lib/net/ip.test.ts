@@ -3,6 +3,9 @@ import {expect} from 'chai'
 import {
   AddressError,
   addressFamily,
+  CANONICAL_IPV4,
+  CANONICAL_IPV4_ENDPOINT,
+  canonicalIp,
   cidrContains,
   cidrCovers,
   formatEndpoint,
@@ -104,6 +107,37 @@ describe('net/ip', () => {
       it(`rejects ${bad}`, () => expect(() => parseEndpoint(bad)).to.throw(AddressError))
     }
     it('formats IPv6 in brackets', () => expect(formatEndpoint('fd00::1', 53)).to.equal('[fd00::1]:53'))
+  })
+
+  // The shortcuts that skip parsing: a string they accept must be what canonicalIp and
+  // formatEndpoint would give back unchanged, and one they refuse must not be.
+  describe('canonical IPv4 spellings', () => {
+    const octets = ['0', '7', '00', '07', '10', '010', '99', '100', '199', '249', '250', '255', '256', '300', '1000']
+    const quads = octets.flatMap((a) => octets.map((b) => `${a}.1.${b}.4`)).concat(['1.2.3', '1.2.3.4.5', '::ffff:1.2.3.4', 'x.1.2.3', '1.2.3.4/32'])
+    it('CANONICAL_IPV4 accepts exactly the dotted quads canonicalIp leaves unchanged', () => {
+      for (const quad of quads) {
+        expect(CANONICAL_IPV4.test(quad), quad).to.equal(addressFamily(quad) === 4 && canonicalIp(quad) === quad)
+      }
+    })
+    // Sound, not complete: port 0, say, takes the slow path, which gives the same answer.
+    it('CANONICAL_IPV4_ENDPOINT accepts only ip:port that formatEndpoint writes back the same', () => {
+      for (const quad of quads) {
+        for (const port of ['80', '080', '0', '65535', '65536', '123456']) {
+          const text = `${quad}:${port}`
+          let same = false
+          try {
+            const {ip, port: number} = parseEndpoint(text)
+            same = addressFamily(ip) === 4 && formatEndpoint(canonicalIp(ip), number) === text
+          } catch {
+            same = false
+          }
+          // The expression checks the shape only; a port above 65535 is parseEndpoint's to refuse.
+          if (Number(port) > 65535) continue
+          if (CANONICAL_IPV4_ENDPOINT.test(text)) expect(same, text).to.equal(true)
+          else if (port !== '0') expect(same, text).to.equal(false)
+        }
+      }
+    })
   })
 })
 
