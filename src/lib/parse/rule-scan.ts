@@ -214,7 +214,7 @@ export function internWord(recent: string[], text: string, start: number, end: n
   // A cut and === beats text.startsWith(known, start) several times over for a word that is
   // not a literal (V8 takes a slow path); the cut is young garbage, the kept string is `known`.
   const word = text.slice(start, end)
-  if (known.length === length && word === known) return known
+  if (word === known) return known
   return (recent[slot] = word)
 }
 
