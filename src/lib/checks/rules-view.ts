@@ -322,8 +322,3 @@ function collectUnusedServiceChains(reading: TableReading, chains: Chain[]): voi
     if (sep ? !sep.used : !reading.targets.has(chain.name)) reading.view.unusedServiceChains.push(chain)
   }
 }
-
-/** The endpoint of a cascade rule, through its KUBE-SEP chain's DNAT. */
-export function endpointOfJump(_view: RulesView, jump: EndpointJump): string | undefined {
-  return jump.endpoint
-}

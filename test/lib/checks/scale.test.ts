@@ -8,7 +8,7 @@ import {performance} from 'node:perf_hooks'
 // @ts-expect-error plain ESM JavaScript without type declarations
 import {generateKubeProxyDump} from '../../../bench/generate-dump.js'
 import {runChecks} from '../../../src/lib/checks/index.js'
-import {buildRulesView, endpointOfJump} from '../../../src/lib/checks/rules-view.js'
+import {buildRulesView} from '../../../src/lib/checks/rules-view.js'
 import {parseRules} from '../../../src/lib/parse/index.js'
 import type {IptablesDump} from '../../../src/lib/parse/types.js'
 import type {ClusterObjects} from '../../../src/lib/snapshot/types.js'
@@ -30,7 +30,7 @@ function clusterMatching(dump: IptablesDump): ClusterObjects {
     const [namespace, name] = key.split('/')
     const cascade = cascades.get(entry.target)
     cluster.services.push({metadata: {name, namespace}, spec: {clusterIP: entry.address, ports: [{name: portName, port: entry.port ?? 0, protocol: 'TCP'}]}})
-    const endpoints = (cascade?.jumps ?? []).map((j) => endpointOfJump(view, j) as string)
+    const endpoints = (cascade?.jumps ?? []).map((j) => j.endpoint as string)
     cluster.endpointSlices.push({
       metadata: {name: `${name}-x`, namespace, labels: {'kubernetes.io/service-name': name}},
       addressType: 'IPv4',

@@ -1,5 +1,4 @@
 import {makeFinding} from '../finding.js'
-import {endpointOfJump} from '../rules-view.js'
 import type {Check, Finding} from '../types.js'
 
 export const duplicateEndpoint: Check = {
@@ -15,7 +14,7 @@ export const duplicateEndpoint: Check = {
       for (const cascade of view.cascades) {
         const seen = new Map<string, number>()
         for (const jump of cascade.jumps) {
-          const key = endpointOfJump(view, jump) ?? jump.sepChain
+          const key = jump.endpoint ?? jump.sepChain
           const first = seen.get(key)
           if (first === undefined) {
             seen.set(key, jump.rule.index)

@@ -1,6 +1,5 @@
 import {endpointsKubeProxyUses, expectedFor, placeOf} from '../expectations.js'
 import {makeFinding} from '../finding.js'
-import {endpointOfJump} from '../rules-view.js'
 import type {Check, Finding} from '../types.js'
 
 export const missingEndpoint: Check = {
@@ -22,7 +21,7 @@ export const missingEndpoint: Check = {
         const port = expectedFor(cluster, cascade.servicePort)
         if (!port) continue
         const localOnly = cascade.kind === 'svl' || cascade.kind === 'xlb'
-        const present = new Set(cascade.jumps.map((j) => endpointOfJump(view, j)))
+        const present = new Set(cascade.jumps.map((j) => j.endpoint))
         for (const endpoint of endpointsKubeProxyUses(port, view.family, {node, chain: localOnly ? 'local' : 'cluster'})) {
           if (present.has(endpoint.address)) continue
           findings.push(

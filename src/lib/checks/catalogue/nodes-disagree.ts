@@ -1,6 +1,6 @@
 import {endpointsKubeProxyUses, expectedFor, placeOf, type ClusterExpectations} from '../expectations.js'
 import {makeFinding} from '../finding.js'
-import {endpointOfJump, type RulesView} from '../rules-view.js'
+import type {RulesView} from '../rules-view.js'
 import type {Check, CheckContext, CheckedNode, Finding} from '../types.js'
 
 /**
@@ -19,7 +19,7 @@ function endpointSets(node: CheckedNode, cluster: ClusterExpectations | undefine
   for (const view of node.views) {
     for (const cascade of view.cascades) {
       if (cascade.kind !== 'svc' || !cascade.servicePort) continue
-      const endpoints = cascade.jumps.map((j) => endpointOfJump(view, j) ?? j.sepChain).sort()
+      const endpoints = cascade.jumps.map((j) => j.endpoint ?? j.sepChain).sort()
       const group = topologyGroup(cluster, cascade.servicePort, view.family, node.capture.name)
       sets.set(`${view.family} ${cascade.servicePort}`, {endpoints, view, chain: cascade.chain, group})
     }

@@ -1,6 +1,5 @@
 import {expectedFor, isAcceptableEndpoint, type ClusterExpectations, type ExpectedServicePort} from '../expectations.js'
 import {makeFinding} from '../finding.js'
-import {endpointOfJump} from '../rules-view.js'
 import type {Check, Finding} from '../types.js'
 
 /** Why an address is not acceptable, in the words an on-call engineer needs. */
@@ -32,7 +31,7 @@ export const staleEndpoint: Check = {
         const port = expectedFor(cluster, cascade.servicePort)
         if (!port) continue
         for (const jump of cascade.jumps) {
-          const address = endpointOfJump(view, jump)
+          const address = jump.endpoint
           if (!address || isAcceptableEndpoint(port, address) || reported.has(`${port.servicePort} ${address}`)) continue
           reported.add(`${port.servicePort} ${address}`)
           findings.push(
