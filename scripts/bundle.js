@@ -27,8 +27,14 @@ try {
 
 await esbuild.build({
   absWorkingDir: root,
-  // The worker thread of kpx check (src/lib/checks/claims-thread.ts loads it by this name, next to itself).
-  entryPoints: {main: 'dist/bundle/main.js', commands: 'dist/bundle/commands.js', 'endpoint-claims-worker': 'dist/lib/checks/endpoint-claims-worker.js'},
+  // Worker threads: kpx check's (src/lib/checks/claims-thread.ts) and the cluster.json scan's
+  // (src/lib/snapshot/cluster-thread.ts), loaded by these names from next to their callers.
+  entryPoints: {
+    main: 'dist/bundle/main.js',
+    commands: 'dist/bundle/commands.js',
+    'endpoint-claims-worker': 'dist/lib/checks/endpoint-claims-worker.js',
+    'cluster-scan-worker': 'dist/lib/snapshot/cluster-scan-worker.js',
+  },
   outdir: 'dist/bundled',
   bundle: true,
   splitting: true,

@@ -9,7 +9,8 @@ import {captureLive} from '../lib/source/live.js'
 import {loadSnapshot, selectNodes} from '../lib/source/load.js'
 import {assertNoLateErrors, parseFamily} from '../lib/source/parse-node.js'
 import {checkTargetSyntax} from '../lib/target-syntax.js'
-import {traceSnapshot} from '../lib/trace/index.js'
+import {parseAhead, traceSnapshot} from '../lib/trace/index.js'
+import type {NodeCapture} from '../lib/snapshot/types.js'
 import type {TraceResult} from '../lib/trace/types.js'
 
 /** One node traced: an object; several: an array (issue #3's schema, schemas/trace.schema.json). */
@@ -50,7 +51,19 @@ TARGET is svc/NAME (with --namespace), IP:PORT, [IPv6]:PORT, or IP with --port. 
 
   async run(): Promise<TraceCommandResult> {
     const {args, flags} = await this.parse(Trace)
-    const snapshot = selectNodes(await loadSnapshot({lazyCluster: true, snapshot: flags.snapshot, rules: flags.rules, nodeIps: flags['node-ip'], live: () => captureLive(flags, this, {defaultAllNodes: true})}), flags.node)
+    const parse = (node: NodeCapture, family: 4 | 6) => parseFamily(node, family, flags.table)
+    const snapshot = selectNodes(
+      await loadSnapshot({
+        lazyCluster: true,
+        // The rules are parsed while a big cluster.json is scanned on another thread.
+        meanwhile: (nodes) => parseAhead(nodes, {target: args.target, parse, nodes: flags.node}),
+        snapshot: flags.snapshot,
+        rules: flags.rules,
+        nodeIps: flags['node-ip'],
+        live: () => captureLive(flags, this, {defaultAllNodes: true}),
+      }),
+      flags.node,
+    )
     const results = traceSnapshot(snapshot, {
       target: args.target,
       namespace: flags.namespace,
@@ -58,7 +71,7 @@ TARGET is svc/NAME (with --namespace), IP:PORT, [IPv6]:PORT, or IP with --port. 
       nodePort: flags.nodeport,
       src: flags.src,
       proto: flags.proto,
-      parse: (node, family) => parseFamily(node, family, flags.table),
+      parse,
     })
     assertNoLateErrors(snapshot.nodes) // rules are decoded lazily: a walked rule may be bad
     // Under --json oclif drops this.log's text anyway: do not build it (tables, colours).

@@ -18,7 +18,7 @@ import {parseCounters, type ChainFactory, type DumpBuilder} from './dump-builder
 import {FastRuleScanner, wordEnd} from './fast-scan.js'
 import {parseRuleLine} from './iptables-rule.js'
 import type {GarbageCheck} from './garbage.js'
-import {factsOfScan, LazyRule, packComment, packDestination, packFlags, scannedJumpToChain, type LazyFacts} from './lazy-rule.js'
+import {factsOfScan, LazyRule, type LineScanner, packComment, packDestination, packFlags, scannedJumpToChain, type LazyFacts} from './lazy-rule.js'
 import {issueAt} from './issues.js'
 import {internWord, scanRuleLine} from './rule-scan.js'
 import {jumpTargetExists, missingJumpIssue} from './validate.js'
@@ -28,10 +28,15 @@ type TableState = ReturnType<DumpBuilder['table']>
 
 /** How many declared chains ahead of the last one a prediction may look (empty chains are skipped). */
 const LOOKAHEAD = 4
+/**
+ * Chains this long, read after the whole dump, get rules scanned on first use (LazyRule.unscanned):
+ * KUBE-SERVICES and KUBE-NODEPORTS of a big cluster. Shorter chains are scanned whole when read.
+ */
+const SCAN_ON_USE_FROM = 1000
 /** Searches of the chain list per table before positionOf builds a map instead. */
 const MAX_SEARCHES = 64
 
-export class FastRuleReader implements RuleSource, ChainFactory {
+export class FastRuleReader implements RuleSource, ChainFactory, LineScanner {
   /** Some -j named a chain not declared (yet) when its rule was read: finish must check jumps. */
   jumpsUnchecked = false
   sawIpv6 = false
@@ -53,6 +58,8 @@ export class FastRuleReader implements RuleSource, ChainFactory {
     private readonly builder: DumpBuilder,
     /** Checks each line this reads for binary garbage. */
     private readonly garbage: GarbageCheck,
+    /** ParseOptions.scanOnUseFrom */
+    private readonly scanOnUseFrom = SCAN_ON_USE_FROM,
   ) {
     this.scanner = new FastRuleScanner(text)
     this.laterScanner = new FastRuleScanner(text)
@@ -101,6 +108,9 @@ export class FastRuleReader implements RuleSource, ChainFactory {
   rulesOf(table: string, chain: string, first: number, firstLine: number, count: number): Rule[] {
     const text = this.text
     const rules: Rule[] = []
+    // A long chain read once the dump is whole: each line is scanned when its rule is first
+    // asked about (a trace asks about one rule of KUBE-SERVICES beyond its destination).
+    const unscanned = this.finished && count >= this.scanOnUseFrom
     let pos = first
     for (let i = 0; i < count; i++) {
       let end = text.indexOf('\n', pos)
@@ -109,11 +119,11 @@ export class FastRuleReader implements RuleSource, ChainFactory {
       const raw = text.slice(pos, lineEnd)
       pos = end + 1
       if (this.garbage.found(raw, firstLine + i)) continue
-      const rule = this.ruleAt(table, chain, raw, firstLine + i)
+      const rule = unscanned ? this.unscannedAt(table, chain, raw, firstLine + i) : this.ruleAt(table, chain, raw, firstLine + i)
       rules.push(rule)
       rule.index = rules.length
     }
-    this.checkJumps(table, rules)
+    if (!unscanned) this.checkJumps(table, rules)
     return rules
   }
 
@@ -134,6 +144,30 @@ export class FastRuleReader implements RuleSource, ChainFactory {
   private ruleAt(table: string, chain: string, raw: string, lineNo: number): Rule {
     const from = raw.charCodeAt(0) === 91 ? raw.indexOf(']') + 2 : 0
     const counters = from === 0 ? undefined : readCounters(raw, 0, raw.length)
+    const found = this.scanLine(table, raw, lineNo, from, counters)
+    return 'facts' in found ? new LazyRule(table, chain, lineNo, raw, '-A', found.facts, this.builder.issues, counters) : found.rule
+  }
+
+  /** One deferred line as a rule whose line is scanned on first use (LineScanner below). */
+  private unscannedAt(table: string, chain: string, raw: string, lineNo: number): Rule {
+    const from = raw.charCodeAt(0) === 91 ? raw.indexOf(']') + 2 : 0
+    const counters = from === 0 ? undefined : readCounters(raw, 0, raw.length)
+    return LazyRule.unscanned(table, chain, lineNo, raw, from, this.builder.issues, counters, this)
+  }
+
+  /** LineScanner: what ruleAt would have read from an unscanned rule's line. */
+  factsOf(rule: LazyRule, from: number): {facts: LazyFacts} | {rule: Rule} {
+    const found = this.scanLine(rule.table, rule.raw, rule.line, from, rule.counters)
+    return 'facts' in found ? {facts: {...found.facts}} : found
+  }
+
+  /** LineScanner: the jump check rulesOf makes of its rules, for one rule scanned late. */
+  scanned(rule: LazyRule): void {
+    this.checkJumps(rule.table, [rule])
+  }
+
+  /** The facts of a deferred line (the shared `facts` object), or the rule when only the full parser reads it. */
+  private scanLine(table: string, raw: string, lineNo: number, from: number, counters: Counters | undefined): {facts: LazyFacts} | {rule: Rule} {
     if (this.laterScanner.scanLine(raw, from)) {
       const scan = this.laterScanner.result
       const facts = this.facts
@@ -141,16 +175,16 @@ export class FastRuleReader implements RuleSource, ChainFactory {
       facts.flags = packFlags(false, scan.targetHasOptions, scan.mayHaveComment, from)
       facts.comment = scan.commentStart < 0 ? undefined : packComment(raw, scan.commentStart, scan.commentEnd)
       facts.destination = packDestination(scan.destinationStart, scan.destinationEnd, scan.destinationNegated)
-      return new LazyRule(table, chain, lineNo, raw, '-A', facts, this.builder.issues, counters)
+      return {facts}
     }
     const scan = scanRuleLine(raw, from)
     if (scan && scan.unterminatedQuoteAt >= 0) {
       this.builder.issues.push(issueAt('error', 'unbalanced-quote', lineNo, scan.unterminatedQuoteAt, 'unterminated double quote', raw))
     }
-    if (scan && scan.chain !== undefined) return new LazyRule(table, chain, lineNo, raw, scan.op, factsOfScan(scan, from, raw), this.builder.issues, counters)
+    if (scan && scan.chain !== undefined) return {facts: factsOfScan(scan, from, raw)}
     const rule = parseRuleLine(raw, from, {table, line: lineNo, counters, issues: this.builder.issues})
     if (!rule) throw new Error(`kpx bug: deferred rule at line ${lineNo} does not parse`)
-    return rule
+    return {rule}
   }
 
   /** Reads the rule line [start, end) (counters allowed) into `state`'s table; false: take the full path. */

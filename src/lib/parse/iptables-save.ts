@@ -29,6 +29,12 @@ export interface ParseOptions {
    * checked at once, match and option problems when a rule is read. See lazy-rule.ts.
    */
   lazy?: boolean
+  /**
+   * With `lazy` and a known family: a chain with this many rules or more, read after the whole
+   * dump, gets rules whose line is scanned only when first asked about (a trace asks about one
+   * rule of a 10k-rule KUBE-SERVICES beyond its destination). Default 1000.
+   */
+  scanOnUseFrom?: number
 }
 
 type LineFormat = 'iptables-save' | 'iptables-S' | 'fragment'
@@ -74,7 +80,7 @@ class LineReader {
   ) {
     this.builder = new DumpBuilder(format)
     this.garbage = new GarbageCheck(this.builder.issues, text)
-    this.fast = format === 'iptables-save' && opts.lazy ? new FastRuleReader(text, this.builder, this.garbage) : undefined
+    this.fast = format === 'iptables-save' && opts.lazy ? new FastRuleReader(text, this.builder, this.garbage, opts.scanOnUseFrom) : undefined
     if (this.fast && opts.family !== undefined) this.fast.deferring = true
     this.sTable = format === 'iptables-S' ? (opts.table ?? voteTable(text)) : ''
   }

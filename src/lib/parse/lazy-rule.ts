@@ -34,6 +34,63 @@ export interface LazyFacts {
   insertAt?: number
 }
 
+/** Scans the line of an unscanned LazyRule (fast-rules.ts FastRuleReader). */
+export interface LineScanner {
+  /** The facts of the rule's line read from `from` (the -A word), or its decoding. */
+  factsOf(rule: LazyRule, from: number): {facts: LazyFacts} | {rule: Rule}
+  /** Called once the facts are in: checks what needs them (a jump to a missing chain). */
+  scanned(rule: LazyRule): void
+}
+
+/**
+ * A rule's destination read from its line without the scan, where the line is plain enough to
+ * be sure: `{value}` for a `-d ADDRESS` (or `! -d ADDRESS`) before any quote or backslash,
+ * `undefined` for a line with no destination option at all (every word starting `-d`/`--d` is
+ * a port or address-type option, as in kube-proxy's NodePort rules), `null` when only the scan
+ * can tell. A real option is a word after a space, so a `-d` inside a word is skipped; one that
+ * could be inside a quoted string, or a second one, leaves it to the scan.
+ */
+export function plainDestination(raw: string, from: number): Negatable<string> | undefined | null {
+  if (raw.includes('\t')) return null
+  let found: Negatable<string> | undefined
+  let at = from
+  for (;;) {
+    const dash = raw.indexOf('-d', at)
+    if (dash < 0) return found
+    at = dash + 2
+    const start = raw.charCodeAt(dash - 1) === 45 /* - */ ? dash - 1 : dash
+    if (raw.charCodeAt(start - 1) !== 32) continue
+    let end = raw.indexOf(' ', start)
+    if (end < 0) end = raw.length
+    if (end - start !== 2) {
+      if (NOT_DESTINATION.has(raw.slice(start, end))) continue
+      return null
+    }
+    if (found !== undefined || quotedBefore(raw, from, start)) return null
+    const valueEnd = raw.indexOf(' ', end + 1) < 0 ? raw.length : raw.indexOf(' ', end + 1)
+    if (valueEnd <= end + 1) return null
+    for (let i = end + 1; i < valueEnd; i++) if (!isAddressChar(raw.charCodeAt(i))) return null
+    found = {negated: raw.charCodeAt(start - 2) === 33 /* ! */ && raw.charCodeAt(start - 3) === 32, value: raw.slice(end + 1, valueEnd)}
+    at = valueEnd
+  }
+}
+
+/** Whether a quote or backslash comes between `from` and `end`: words may be quoted from there on. */
+function quotedBefore(raw: string, from: number, end: number): boolean {
+  for (let i = from; i < end; i++) {
+    const c = raw.charCodeAt(i)
+    if (c === 34 /* " */ || c === 39 /* ' */ || c === 92 /* \ */) return true
+  }
+  return false
+}
+
+/** Words that start like a destination option but are not one (ports, address types). */
+const NOT_DESTINATION = new Set(['--dport', '--dports', '--destination-port', '--destination-ports', '--dst-type'])
+
+function isAddressChar(c: number): boolean {
+  return (c >= 48 && c <= 58) /* 0-9 : */ || c === 46 /* . */ || c === 47 /* / */ || (c >= 97 && c <= 102) /* a-f */ || (c >= 65 && c <= 70) /* A-F */
+}
+
 /**
  * The first `-d` as the fast scan found it, in one small integer: -1 for none, else the value's
  * start and length in the line (each < 2^14: fast-scanned lines are short) and the negation bit.
@@ -70,14 +127,16 @@ export class LazyRule implements Rule {
   // the plain parts of a Rule until decoded.
   readonly #issues: ParseIssue[]
   // What the scan found, kept until decoded (the scan object itself is reused).
-  readonly #targetName: string | undefined
+  #targetName: string | undefined
   /** Target flags and the -A/-I offset, packed: a dump holds 400k of these. */
-  readonly #targetFlags: number
+  #targetFlags: number
   /** The scanned comment: undefined = unknown, a number = packed offsets into raw (see packComment). */
   #comment: string | number | undefined
   /** packDestination, or undefined when the line was not fast-scanned. */
-  readonly #destination: number | undefined
+  #destination: number | undefined
   #decoded: Rule | undefined
+  /** Who scans the line on first use, for a rule made unscanned (see `unscanned`). */
+  #scanner: LineScanner | undefined
 
   constructor(
     readonly table: string,
@@ -98,8 +157,40 @@ export class LazyRule implements Rule {
     this.#issues = issues
   }
 
+  /**
+   * A rule whose line is scanned only when something about it is first asked (its facts are
+   * then the scanner's, and so are the problems reported): a 10k-rule KUBE-SERVICES read by a
+   * trace has one rule asked about beyond its destination, which `destinationPeek` reads from a
+   * plain line without the scan. `from`: the offset of the -A word (after any counters).
+   */
+  static unscanned(table: string, chain: string, line: number, raw: string, from: number, issues: ParseIssue[], counters: Counters | undefined, scanner: LineScanner): LazyRule {
+    const rule = new LazyRule(table, chain, line, raw, '-A', {targetName: undefined, flags: packFlags(false, false, true, from), comment: undefined}, issues, counters)
+    rule.#scanner = scanner
+    return rule
+  }
+
+  /** Runs the pending scan of an unscanned rule: its facts, or its decoding when the line needs the full parser. */
+  #scan(): void {
+    const scanner = this.#scanner
+    if (scanner === undefined) return
+    this.#scanner = undefined
+    const found = scanner.factsOf(this, this.#targetFlags >>> FROM_SHIFT)
+    if ('facts' in found) {
+      const facts = found.facts
+      if (facts.insertAt !== undefined) this.insertAt = facts.insertAt
+      this.#targetName = facts.targetName
+      this.#targetFlags = facts.flags
+      this.#comment = facts.comment
+      this.#destination = facts.destination
+    } else {
+      this.#decoded = found.rule
+    }
+    scanner.scanned(this)
+  }
+
   /** The fully decoded plain rule (decoded once; `index` kept in step with this one). */
   decode(): Rule {
+    this.#scan()
     if (!this.#decoded) {
       const found: ParseIssue[] = []
       const rule = parseRuleLine(this.raw, this.#targetFlags >>> FROM_SHIFT, {table: this.table, line: this.line, counters: this.counters, issues: found})
@@ -113,6 +204,11 @@ export class LazyRule implements Rule {
 
   get decoded(): boolean {
     return this.#decoded !== undefined
+  }
+
+  /** Whether the line was scanned (false only for an `unscanned` rule nobody has asked about yet). */
+  get scanned(): boolean {
+    return this.#scanner === undefined
   }
 
   get matches(): Match[] {
@@ -132,6 +228,7 @@ export class LazyRule implements Rule {
   }
 
   get comment(): string | undefined {
+    this.#scan()
     if (this.#decoded) return this.#decoded.comment
     if (!(this.#targetFlags & MAY_HAVE_COMMENT)) return undefined
     const comment = this.#comment
@@ -158,6 +255,11 @@ export class LazyRule implements Rule {
    * when the line is not a fast-scan one.
    */
   get destinationPeek(): Negatable<string> | undefined {
+    if (this.#scanner !== undefined) {
+      const plain = plainDestination(this.raw, this.#targetFlags >>> FROM_SHIFT)
+      if (plain !== null) return plain
+      this.#scan()
+    }
     if (this.#decoded) return this.#decoded.destination
     const raw = this.raw
     const known = this.#destination
@@ -173,10 +275,12 @@ export class LazyRule implements Rule {
 
   /** The -j/-g name, without decoding. */
   get targetName(): string | undefined {
+    this.#scan()
     return this.#decoded ? this.#decoded.target?.name : this.#targetName
   }
 
   get targetGoto(): boolean {
+    this.#scan()
     return this.#decoded ? this.#decoded.target?.goto === true : (this.#targetFlags & GOTO) !== 0
   }
 
@@ -185,7 +289,7 @@ export class LazyRule implements Rule {
    * (a name that is neither a known extension nor option-free).
    */
   get jumpsToChain(): boolean {
-    const name = this.targetName
+    const name = this.targetName // (scans an unscanned rule)
     if (name === undefined || VERDICTS.has(name)) return false
     if (this.#decoded) return this.#decoded.target?.typed?.kind === 'jump'
     return scannedJumpToChain(name, (this.#targetFlags & HAS_OPTIONS) !== 0)

@@ -21,7 +21,7 @@ import type {ClusterObjects} from './types.js'
 type Field = keyof ClusterObjects
 const FIELDS: Field[] = ['nodes', 'services', 'endpointSlices', 'pods', 'configMaps']
 
-interface LazyItem {
+export interface LazyItem {
   field: Field
   kind: string
   /** The item cut down to the fields lookups use (cluster-scan.ts ITEM_SHAPE). */
@@ -112,16 +112,35 @@ export function lazySourceOf(objects: ClusterObjects): LazyCluster | undefined {
  * errors as parseClusterJson on the decoded text (its fallback for anything but a plain List).
  */
 export function readClusterJson(bytes: Buffer, origin: string): ClusterObjects {
-  const ascii = isAscii(bytes)
+  return clusterFromScan(bytes, origin, scanClusterItems(bytes))
+}
+
+/**
+ * The scan's half of readClusterJson: the items of a plain List, or undefined when the eager
+ * path must read (and judge) the file. Needs only the bytes, so it can run on another thread
+ * (cluster-thread.ts); clusterFromScan finishes the job where the bytes are used.
+ */
+export function scanClusterItems(bytes: Uint8Array): LazyItem[] | undefined {
+  const {decode, bom} = decoderOf(bytes)
+  return scanItems(bytes, bom, decode)
+}
+
+/** ClusterObjects from the bytes and what scanClusterItems found in them. */
+export function clusterFromScan(bytes: Buffer, origin: string, items: LazyItem[] | undefined): ClusterObjects {
+  return items === undefined ? parseClusterJson(decodeText(bytes), origin) : lazyClusterObjects(new LazyCluster(decoderOf(bytes).decode, origin, items))
+}
+
+function decoderOf(bytes: Uint8Array): {decode: Decode; bom: number} {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const ascii = isAscii(buffer)
   // Item boundaries are ASCII bytes, so decoding an item alone gives the same text as slicing the whole.
-  const decode: Decode = ascii ? (start, end) => bytes.toString('latin1', start, end) : (start, end) => bytes.toString('utf8', start, end)
-  const bom = !ascii && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0
-  const items = scanItems(bytes, bom, decode)
-  return items === undefined ? parseClusterJson(decodeText(bytes), origin) : lazyClusterObjects(new LazyCluster(decode, origin, items))
+  const decode: Decode = ascii ? (start, end) => buffer.toString('latin1', start, end) : (start, end) => buffer.toString('utf8', start, end)
+  const bom = !ascii && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0
+  return {decode, bom}
 }
 
 /** The items of kinds kpx reads, or undefined when the eager path must read (and judge) the file. */
-function scanItems(bytes: Buffer, from: number, decode: Decode): LazyItem[] | undefined {
+function scanItems(bytes: Uint8Array, from: number, decode: Decode): LazyItem[] | undefined {
   let list
   try {
     list = scanList(bytes, from, decode)

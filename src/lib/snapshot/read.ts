@@ -11,9 +11,9 @@ import {addressesFromNode, parseAddresses, parseInterfaces} from './addresses.js
 import {type ClusterIndex, indexCluster} from './cluster-index.js'
 import {parseClusterJson} from './cluster-json.js'
 import {parseJsonText} from './json-file.js'
-import {readClusterJson} from './lazy-cluster.js'
+import {readClusterJsonInThread} from './cluster-thread.js'
 import {decodeText, readBytes} from './text-file.js'
-import type {NodeCapture, NodeMeta, RulesText, Snapshot} from './types.js'
+import type {ClusterObjects, NodeCapture, NodeMeta, RulesText, Snapshot} from './types.js'
 
 export const SNAPSHOT_FILES = {
   cluster: 'cluster.json',
@@ -30,9 +30,17 @@ export interface ReadSnapshotOptions {
    * but an object is parsed and validated only when used, so a command that looks up a few
    * objects (trace) does not pay for all of them. A validation error then surfaces when the
    * object is used, with the eager message. Off by default: a command that reads every object
-   * (check) is faster eager, and an unused bad object is reported up front.
+   * (check) is faster eager, and an unused bad object is reported up front. The scan of a big
+   * file runs on a worker thread (cluster-thread.ts) while `meanwhile` runs here.
    */
   lazyCluster?: boolean
+  /**
+   * Work on the node captures (rules read, not parsed) while cluster.json is scanned: trace
+   * parses the rules here. Its errors are its own business (it should leave them for later):
+   * the snapshot's own errors come first. Nodes whose addresses come from cluster.json (no
+   * addresses.txt) have none yet.
+   */
+  meanwhile?: (nodes: NodeCapture[]) => void
 }
 
 /** Read a snapshot directory. Every problem is an InputError naming the file. */
@@ -42,12 +50,43 @@ export async function readSnapshot(dir: string, opts: ReadSnapshotOptions = {}):
   const nodeNames = await listNodeDirectories(dir, nodesDir)
   const clusterPath = join(dir, SNAPSHOT_FILES.cluster)
   const clusterBytes = await readOptionalBytes(clusterPath)
-  const read = opts.lazyCluster ? readClusterJson : (bytes: Buffer, origin: string) => parseClusterJson(decodeText(bytes), origin)
-  const cluster = clusterBytes === undefined ? undefined : read(clusterBytes, clusterPath)
-  const index = cluster && indexCluster(cluster) // (its maps are built on first use)
-  const nodes = await Promise.all(nodeNames.map((name) => readNode(join(nodesDir, name), name, index)))
+  if (!opts.lazyCluster) {
+    const cluster = clusterBytes === undefined ? undefined : parseClusterJson(decodeText(clusterBytes), clusterPath)
+    const nodes = await readNodes(nodesDir, nodeNames, cluster)
+    opts.meanwhile?.(nodes)
+    return {origin: dir, cluster, nodes}
+  }
+  const scanning = clusterBytes === undefined ? Promise.resolve(undefined) : readClusterJsonInThread(clusterBytes, clusterPath)
+  // A bad cluster.json is reported before a bad node file, as when it was read first.
+  const reading = readNodes(nodesDir, nodeNames, undefined)
+  reading.catch(() => undefined)
+  scanning.catch(() => undefined)
+  let nodes: NodeCapture[] | undefined
+  try {
+    nodes = await reading
+    opts.meanwhile?.(nodes)
+  } finally {
+    await scanning
+  }
+  const cluster = await scanning
+  addClusterAddresses(nodes, cluster && indexCluster(cluster))
   return {origin: dir, cluster, nodes}
 }
+
+async function readNodes(nodesDir: string, names: string[], cluster: ClusterObjects | undefined): Promise<NodeCapture[]> {
+  const index = cluster && indexCluster(cluster) // (its maps are built on first use)
+  const nodes = await Promise.all(names.map((name) => readNode(join(nodesDir, name), name)))
+  addClusterAddresses(nodes, index)
+  return nodes
+}
+
+/** A node without addresses.txt has the addresses cluster.json gives its Node object. */
+function addClusterAddresses(nodes: NodeCapture[], cluster: ClusterIndex | undefined): void {
+  for (const node of nodes) if (!ownAddresses.has(node)) node.addresses = addressesFromNode(cluster?.node(node.name))
+}
+
+/** Nodes whose addresses came from their addresses.txt. */
+const ownAddresses = new WeakSet<NodeCapture>()
 
 export interface ReadRulesOptions {
   /** The node's local addresses (--node-ip), for addrtype LOCAL and NodePort traffic. */
@@ -77,18 +116,16 @@ export async function readRulesFile(path: string, opts: ReadRulesOptions = {}): 
   return {origin: path, nodes: [node]}
 }
 
-async function readNode(nodeDir: string, name: string, cluster: ClusterIndex | undefined): Promise<NodeCapture> {
+async function readNode(nodeDir: string, name: string): Promise<NodeCapture> {
   const [iptables, ip6tables, addressesText, metaText] = await Promise.all([
     readRules(join(nodeDir, SNAPSHOT_FILES.iptables)),
     readRules(join(nodeDir, SNAPSHOT_FILES.ip6tables)),
     readOptional(join(nodeDir, SNAPSHOT_FILES.addresses)),
     readOptional(join(nodeDir, SNAPSHOT_FILES.meta)),
   ])
-  const addresses =
-    addressesText === undefined
-      ? addressesFromNode(cluster?.node(name))
-      : parseAddresses(addressesText, join(nodeDir, SNAPSHOT_FILES.addresses))
+  const addresses = addressesText === undefined ? [] : parseAddresses(addressesText, join(nodeDir, SNAPSHOT_FILES.addresses))
   const node: NodeCapture = {name, addresses}
+  if (addressesText !== undefined) ownAddresses.add(node)
   const interfaces = addressesText === undefined ? [] : parseInterfaces(addressesText)
   if (interfaces.length > 0) node.interfaces = interfaces
   if (iptables) node.iptables = iptables

@@ -5,7 +5,7 @@
 import {UsageError} from '../errors.js'
 import {readRulesFile, readSnapshot} from '../snapshot/read.js'
 import {selectNodes as pickNodes} from '../snapshot/select.js'
-import type {Snapshot} from '../snapshot/types.js'
+import type {NodeCapture, Snapshot} from '../snapshot/types.js'
 
 export interface SourceOptions {
   snapshot?: string
@@ -17,10 +17,12 @@ export interface SourceOptions {
   live?: () => Promise<Snapshot>
   /** Parse cluster.json objects when used (trace looks up a few; see readSnapshot). */
   lazyCluster?: boolean
+  /** Snapshot directories only: work on the nodes while cluster.json is read (see readSnapshot). */
+  meanwhile?: (nodes: NodeCapture[]) => void
 }
 
 export async function loadSnapshot(opts: SourceOptions): Promise<Snapshot> {
-  if (opts.snapshot) return readSnapshot(opts.snapshot, {lazyCluster: opts.lazyCluster})
+  if (opts.snapshot) return readSnapshot(opts.snapshot, {lazyCluster: opts.lazyCluster, meanwhile: opts.meanwhile})
   if (opts.rules) return readRulesFile(opts.rules, {nodeIps: opts.nodeIps, nodeName: opts.nodeName})
   if (opts.live) return opts.live()
   throw new UsageError('no input: give --snapshot DIR or --rules FILE', [

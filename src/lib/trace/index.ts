@@ -131,6 +131,25 @@ function traceNode(snapshot: Snapshot, node: NodeCapture, cluster: ClusterIndex 
   }
 }
 
+/**
+ * Parses, ahead of traceSnapshot, the rules it will most likely ask for: the target address's
+ * family, or IPv4 for a Service (its family is known only from cluster.json). Meant for
+ * readSnapshot's `meanwhile`, while cluster.json is read on another thread. Errors are left for
+ * traceSnapshot, which parses again and reports them in their usual order.
+ */
+export function parseAhead(nodes: NodeCapture[], opts: Pick<TraceSnapshotOptions, 'target' | 'parse'> & {nodes?: string[]}): void {
+  const service = /^(svc|service|services)\//.test(opts.target)
+  for (const node of nodes) {
+    if (opts.nodes?.length && !opts.nodes.includes(node.name)) continue
+    const family = service ? (node.iptables ? 4 : 6) : familyOf(splitHostPort(opts.target).host)
+    try {
+      opts.parse(node, family)
+    } catch {
+      // Reported by the trace itself, after the snapshot's own errors.
+    }
+  }
+}
+
 /** Traces the target on each node of the snapshot (or only `opts.node`). */
 export function traceSnapshot(snapshot: Snapshot, opts: TraceSnapshotOptions): TraceResult[] {
   const cluster = snapshot.cluster ? indexCluster(snapshot.cluster) : null

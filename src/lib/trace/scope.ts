@@ -70,8 +70,10 @@ class Scope {
   findPorts(nat: Table | undefined, filter: Table | undefined): void {
     for (const chain of chainsNamed(nat, ENTRY_CHAINS)) {
       for (const rule of chain.rules) {
+        // The address first: it is read from the line, the target needs the rule's scan.
+        if (!addresses(rule, this.target, this.wanted, chain.name === 'KUBE-NODEPORTS')) continue
         const target = jumpTarget(rule)
-        if (target && isServiceGroupChain(target) && addresses(rule, this.target, this.wanted, chain.name === 'KUBE-NODEPORTS')) this.hashes.add(chainHash(target))
+        if (target && isServiceGroupChain(target)) this.hashes.add(chainHash(target))
       }
     }
     for (const chain of chainsNamed(filter, FILTER_CHAINS)) {
@@ -85,7 +87,9 @@ class Scope {
   /** Pass 1 for a Service by name: the ports whose entry or reject rules' comments name it. */
   findNamed(nat: Table | undefined, filter: Table | undefined, service: string): void {
     const named = (rule: Rule): boolean => {
-      // A comment naming the Service holds `namespace/name` as written: most rules fail this test.
+      // A comment naming the Service holds `namespace/name` as written (iptables-save escapes
+      // only quotes and backslashes): most rules fail this test on their line, unread.
+      if (!rule.raw.includes(service)) return false
       const comment = rule.comment
       const ref = comment !== undefined && comment.includes(service) ? parseServiceComment(comment) : null
       return ref !== null && `${ref.namespace}/${ref.name}` === service
@@ -144,11 +148,18 @@ class Scope {
   }
 
   private keepEntry(rule: Rule): boolean {
+    // A rule that jumps to a found port's chain names its hash in its line: the rest are not read.
+    if (!this.namesFoundHash(rule.raw)) return false
     const target = jumpTarget(rule)
     if (!target || !isServiceGroupChain(target) || !this.hashes.has(chainHash(target))) return false
     const key = rule.comment ? commentKey(rule) : null
     if (key) this.keys.add(key)
     return true
+  }
+
+  private namesFoundHash(raw: string): boolean {
+    for (const hash of this.hashes) if (raw.includes(hash)) return true
+    return false
   }
 
   filterChains(filter: Chain[]): Chain[] {

@@ -10,6 +10,7 @@ import {join} from 'node:path'
 
 import {buildProxyModel} from '../../../src/lib/kube-proxy/model.js'
 import {parseRules} from '../../../src/lib/parse/index.js'
+import type {IptablesDump} from '../../../src/lib/parse/types.js'
 import {scopeDump, scopeDumpByName} from '../../../src/lib/trace/scope.js'
 import {findServicePort} from '../../../src/lib/trace/target.js'
 import {CORPUS_DIR} from '../../helpers/corpus.js'
@@ -19,11 +20,21 @@ const files = [
   ...['ghost/nodes/k8s-1', 'nginx/nodes/hjdevelop', 'modern/nodes/node-a', 'modern/nodes/node-c'].map((n) => `examples/${n}/iptables-save.txt`),
 ]
 
+/**
+ * The dump the scope reads: decoded, or as a trace reads it (lazy, every chain's rules scanned
+ * only when asked about, so that the scope's reading of lines is what is tested); the model of
+ * the whole dump is always built from the decoded one.
+ */
+const READS: [string, (text: string) => IptablesDump][] = [
+  ['decoded', (text) => parseRules(text)],
+  ['lazy, scanned on use', (text) => parseRules(text, {lazy: true, family: parseRules(text).family ?? 4, scanOnUseFrom: 1})],
+]
+
 describe('trace: the scoped model finds what the whole model finds', () => {
-  for (const file of files) {
-    it(file.split('/').slice(-3).join('/'), () => {
-      const dump = parseRules(readFileSync(file, 'utf8'))
-      const full = buildProxyModel(dump)
+  for (const file of files) for (const [read, parse] of READS) {
+    it(`${file.split('/').slice(-3).join('/')} (${read})`, () => {
+      const dump = parse(readFileSync(file, 'utf8'))
+      const full = buildProxyModel(parseRules(readFileSync(file, 'utf8')))
       let cases = 0
       for (const p of full.servicePorts.values()) {
         const targets: [string, number, boolean][] = [...p.clusterIPs, ...p.externalIPs, ...p.loadBalancerIPs].flatMap((ip): [string, number, boolean][] => [[ip, p.port ?? 80, false], [ip, p.port ?? 80, true], [ip, 9999, false]])
@@ -43,10 +54,10 @@ describe('trace: the scoped model finds what the whole model finds', () => {
 })
 
 describe('trace: the model scoped to a Service by name finds what the whole model finds', () => {
-  for (const file of files) {
-    it(file.split('/').slice(-3).join('/'), () => {
-      const dump = parseRules(readFileSync(file, 'utf8'))
-      const full = buildProxyModel(dump)
+  for (const file of files) for (const [read, parse] of READS) {
+    it(`${file.split('/').slice(-3).join('/')} (${read})`, () => {
+      const dump = parse(readFileSync(file, 'utf8'))
+      const full = buildProxyModel(parseRules(readFileSync(file, 'utf8')))
       const portsOf = (model: ReturnType<typeof buildProxyModel>, ns: string, name: string) =>
         [...model.servicePorts.values()].filter((p) => p.namespace === ns && p.name === name)
       const services = new Map([...full.servicePorts.values()].filter((p) => p.named).map((p) => [`${p.namespace}/${p.name}`, p]))
