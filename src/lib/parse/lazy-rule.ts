@@ -44,15 +44,15 @@ export interface LineScanner {
 
 /**
  * A rule's destination read from its line without the scan, where the line is plain enough to
- * be sure: `{value}` for a `-d ADDRESS` (or `! -d ADDRESS`) before any quote or backslash,
- * `undefined` for a line with no destination option at all (every word starting `-d`/`--d` is
+ * be sure: packDestination's number for a `-d ADDRESS` (or `! -d ADDRESS`) before any quote or
+ * backslash, -1 for a line with no destination option at all (every word starting `-d`/`--d` is
  * a port or address-type option, as in kube-proxy's NodePort rules), `null` when only the scan
  * can tell. A real option is a word after a space, so a `-d` inside a word is skipped; one that
  * could be inside a quoted string, or a second one, leaves it to the scan.
  */
-export function plainDestination(raw: string, from: number): Negatable<string> | undefined | null {
+export function plainDestination(raw: string, from: number): number | null {
   if (raw.includes('\t')) return null
-  let found: Negatable<string> | undefined
+  let found = -1
   let at = from
   for (;;) {
     const dash = raw.indexOf('-d', at)
@@ -63,14 +63,14 @@ export function plainDestination(raw: string, from: number): Negatable<string> |
     let end = raw.indexOf(' ', start)
     if (end < 0) end = raw.length
     if (end - start !== 2) {
-      if (NOT_DESTINATION.has(raw.slice(start, end))) continue
+      if (notDestination(raw, start, end)) continue
       return null
     }
-    if (found !== undefined || quotedBefore(raw, from, start)) return null
+    if (found >= 0 || quotedBefore(raw, from, start)) return null
     const valueEnd = raw.indexOf(' ', end + 1) < 0 ? raw.length : raw.indexOf(' ', end + 1)
-    if (valueEnd <= end + 1) return null
+    if (valueEnd <= end + 1 || valueEnd >= 1 << 14) return null
     for (let i = end + 1; i < valueEnd; i++) if (!isAddressChar(raw.charCodeAt(i))) return null
-    found = {negated: raw.charCodeAt(start - 2) === 33 /* ! */ && raw.charCodeAt(start - 3) === 32, value: raw.slice(end + 1, valueEnd)}
+    found = packDestination(end + 1, valueEnd, raw.charCodeAt(start - 2) === 33 /* ! */ && raw.charCodeAt(start - 3) === 32)
     at = valueEnd
   }
 }
@@ -85,7 +85,13 @@ function quotedBefore(raw: string, from: number, end: number): boolean {
 }
 
 /** Words that start like a destination option but are not one (ports, address types). */
-const NOT_DESTINATION = new Set(['--dport', '--dports', '--destination-port', '--destination-ports', '--dst-type'])
+const NOT_DESTINATION = ['--dport', '--dports', '--destination-port', '--destination-ports', '--dst-type']
+
+/** Whether raw[start, end) is one of NOT_DESTINATION (compared in place: one line in two has `--dport`). */
+function notDestination(raw: string, start: number, end: number): boolean {
+  for (const word of NOT_DESTINATION) if (word.length === end - start && raw.startsWith(word, start)) return true
+  return false
+}
 
 function isAddressChar(c: number): boolean {
   return (c >= 48 && c <= 58) /* 0-9 : */ || c === 46 /* . */ || c === 47 /* / */ || (c >= 97 && c <= 102) /* a-f */ || (c >= 65 && c <= 70) /* A-F */
@@ -255,10 +261,11 @@ export class LazyRule implements Rule {
    * when the line is not a fast-scan one.
    */
   get destinationPeek(): Negatable<string> | undefined {
-    if (this.#scanner !== undefined) {
+    if (this.#scanner !== undefined && this.#destination === undefined) {
+      // Kept as the scan keeps it: a trace's scope and its walk both read it.
       const plain = plainDestination(this.raw, this.#targetFlags >>> FROM_SHIFT)
-      if (plain !== null) return plain
-      this.#scan()
+      if (plain === null) this.#scan()
+      else this.#destination = plain
     }
     if (this.#decoded) return this.#decoded.destination
     const raw = this.raw

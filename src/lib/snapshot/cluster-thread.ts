@@ -43,8 +43,8 @@ export interface ScanReply {
 
 function scanInThread(bytes: Buffer, workerFile = new URL('cluster-scan-worker.js', import.meta.url)): Promise<LazyItem[] | undefined | typeof NOT_SCANNED> {
   // Shared memory: the thread reads the very bytes, and this side keeps them if it fails.
-  const shared = new Uint8Array(new SharedArrayBuffer(bytes.length))
-  shared.set(bytes)
+  // (readSnapshot reads cluster.json into shared memory; other callers' bytes are copied there.)
+  const shared = bytes.buffer instanceof SharedArrayBuffer ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : copyToShared(bytes)
   return new Promise((resolve) => {
     let worker: Worker
     try {
@@ -61,4 +61,10 @@ function scanInThread(bytes: Buffer, workerFile = new URL('cluster-scan-worker.j
     worker.on('exit', () => settle(NOT_SCANNED))
     worker.postMessage({bytes: shared} satisfies ScanRequest)
   })
+}
+
+function copyToShared(bytes: Uint8Array): Uint8Array {
+  const shared = new Uint8Array(new SharedArrayBuffer(bytes.length))
+  shared.set(bytes)
+  return shared
 }

@@ -12,7 +12,7 @@ import {type ClusterIndex, indexCluster} from './cluster-index.js'
 import {parseClusterJson} from './cluster-json.js'
 import {parseJsonText} from './json-file.js'
 import {readClusterJsonInThread} from './cluster-thread.js'
-import {decodeText, readBytes} from './text-file.js'
+import {type Allocate, decodeText, readBytes, sharedBuffer} from './text-file.js'
 import type {ClusterObjects, NodeCapture, NodeMeta, RulesText, Snapshot} from './types.js'
 
 export const SNAPSHOT_FILES = {
@@ -49,7 +49,8 @@ export async function readSnapshot(dir: string, opts: ReadSnapshotOptions = {}):
   const nodesDir = join(dir, SNAPSHOT_FILES.nodes)
   const nodeNames = await listNodeDirectories(dir, nodesDir)
   const clusterPath = join(dir, SNAPSHOT_FILES.cluster)
-  const clusterBytes = await readOptionalBytes(clusterPath)
+  // Read lazily, cluster.json is scanned on a worker thread: into memory it can share.
+  const clusterBytes = await readOptionalBytes(clusterPath, opts.lazyCluster ? sharedBuffer : undefined)
   if (!opts.lazyCluster) {
     const cluster = clusterBytes === undefined ? undefined : parseClusterJson(decodeText(clusterBytes), clusterPath)
     const nodes = await readNodes(nodesDir, nodeNames, cluster)
@@ -176,9 +177,9 @@ async function readOptional(path: string): Promise<string | undefined> {
   return bytes === undefined ? undefined : decodeText(bytes)
 }
 
-async function readOptionalBytes(path: string): Promise<Buffer | undefined> {
+async function readOptionalBytes(path: string, allocate?: Allocate): Promise<Buffer | undefined> {
   try {
-    return await readBytes(path)
+    return await readBytes(path, allocate)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw new InputError(`${path}: ${describeFsError(error as NodeJS.ErrnoException)}`)

@@ -19,14 +19,20 @@ export function decodeText(bytes: Buffer): string {
   return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8')
 }
 
+/** Allocates the buffer a file is read into (readBytes); `sharedBuffer` puts it in shared memory. */
+export type Allocate = (size: number) => Buffer
+
+/** A buffer in shared memory: a worker thread can read it as it is (no copy). */
+export const sharedBuffer: Allocate = (size) => Buffer.from(new SharedArrayBuffer(size))
+
 /** The file's bytes, read with as few system calls as its size allows. */
-export async function readBytes(path: string): Promise<Buffer> {
+export async function readBytes(path: string, allocate: Allocate = Buffer.allocUnsafe): Promise<Buffer> {
   const handle = await open(path, 'r')
   try {
     const {size} = await handle.stat()
     // Size 0 is also what /proc files and pipes report: read those to their end.
     if (size === 0) return await handle.readFile()
-    const bytes = Buffer.allocUnsafe(size)
+    const bytes = allocate(size)
     let got = 0
     while (got < size) {
       const {bytesRead} = await handle.read(bytes, got, size - got, got)
