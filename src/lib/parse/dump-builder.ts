@@ -3,13 +3,15 @@
  * (iptables-save, iptables -S, fragments). Keeps lookups in Maps next to the plain model so the
  * model itself stays JSON.
  */
+import {ChainDirectory, type ChainLookup} from './chain-directory.js'
 import type {Chain, Counters, IptablesDump, ParseIssue, Rule, Table} from './types.js'
 
 const BUILTIN_CHAINS = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'])
 
 interface TableState {
   table: Table
-  chains: Map<string, Chain>
+  /** The table's chains by name (and the only way chains are added to table.chains). */
+  chains: ChainDirectory
   /** Set when a -I rule reordered a chain: indexes are renumbered at the end. */
   reordered: Set<Chain>
 }
@@ -36,7 +38,7 @@ export class DumpBuilder {
     let state = this.tableStates.get(name)
     if (!state) {
       const table: Table = line === undefined ? {name, chains: []} : {name, line, chains: []}
-      state = {table, chains: new Map(), reordered: new Set()}
+      state = {table, chains: new ChainDirectory(table.chains), reordered: new Set()}
       this.tableStates.set(name, state)
       this.dump.tables.push(table)
     }
@@ -48,8 +50,8 @@ export class DumpBuilder {
   }
 
   /** The table's chains by name (empty for a table it does not have). */
-  chainsOf(table: string): ReadonlyMap<string, Chain> {
-    return this.tableStates.get(table)?.chains ?? new Map()
+  chainsOf(table: string): ChainLookup {
+    return this.tableStates.get(table)?.chains ?? new Map<string, Chain>()
   }
 
 
@@ -61,9 +63,7 @@ export class DumpBuilder {
     const existing = state.chains.get(name)
     if (existing && !existing.inferred) return false
     if (!existing) {
-      const chain = factory ? factory.newChain(state.table.name, name, line, policy, counters) : newDeclaredChain(name, line, policy, counters)
-      state.chains.set(name, chain)
-      state.table.chains.push(chain)
+      state.chains.add(factory ? factory.newChain(state.table.name, name, line, policy, counters) : newDeclaredChain(name, line, policy, counters))
       return true
     }
     existing.builtin = policy !== undefined
@@ -79,8 +79,7 @@ export class DumpBuilder {
     const existing = state.chains.get(name)
     if (existing) return {chain: existing, declared: true}
     const chain: Chain = {name, builtin: BUILTIN_CHAINS.has(name), inferred: true, rules: []}
-    state.chains.set(name, chain)
-    state.table.chains.push(chain)
+    state.chains.add(chain)
     return {chain, declared: false}
   }
 
@@ -106,14 +105,14 @@ export class DumpBuilder {
   }
 }
 
-/** The parser's own name → chain map of each table it built, so readers need not build another. */
-const chainMaps = new WeakMap<Table, Map<string, Chain>>()
+/** The parser's own name → chain lookup of each table it built, so readers need not build another. */
+const chainMaps = new WeakMap<Table, ChainLookup>()
 
 /**
- * A table's chains by name: the parser's map for a table it built and nobody changed since (same
- * number of chains), else one built now and kept. First of a name wins, as in the parser.
+ * A table's chains by name: the parser's lookup for a table it built and nobody changed since
+ * (same number of chains), else a map built now and kept. First of a name wins, as in the parser.
  */
-export function chainsByName(table: Table): Map<string, Chain> {
+export function chainsByName(table: Table): ChainLookup {
   const known = chainMaps.get(table)
   if (known && known.size === table.chains.length) return known
   const map = new Map<string, Chain>()
