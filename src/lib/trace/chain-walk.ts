@@ -38,8 +38,8 @@ interface ChainIndex {
   hostDst: (string | null)[]
 }
 
-/** Per dump: the ChainIndex of the chains walked so far, by table and name. */
-const indexes = new WeakMap<IptablesDump, Map<string, ChainIndex>>()
+/** Per dump: the ChainIndex of the chains walked so far, by table and name; null for a name that is no chain (a verdict: looked up for every rule that matched). */
+const indexes = new WeakMap<IptablesDump, Map<string, ChainIndex | null>>()
 
 function ruleHostDst(rule: Rule): string | null {
   // Read from the line where it can be: decoding a 10k-rule KUBE-SERVICES costs more than the walk.
@@ -65,14 +65,13 @@ export function lookupChain(dump: IptablesDump, table: string, chain: string): C
   }
   const key = `${table}\u0000${chain}`
   let walked = walkedChains.get(key)
-  if (!walked) {
+  if (walked === undefined) {
     const t = dump.tables.find((candidate) => candidate.name === table)
     const c = t && chainsByName(t).get(chain)
-    if (!c) return undefined
-    walked = {chain: c, hostDst: c.rules.map(ruleHostDst)}
+    walked = c ? {chain: c, hostDst: c.rules.map(ruleHostDst)} : null
     walkedChains.set(key, walked)
   }
-  return walked
+  return walked ?? undefined
 }
 
 export interface WalkLimits {
