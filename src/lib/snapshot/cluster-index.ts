@@ -32,17 +32,26 @@ export interface ClusterIndex {
 
 /**
  * The index of a snapshot's objects. For objects read lazily from cluster.json (lazy-cluster.ts)
- * the keys come from each item's skeleton (the few fields they need, exactly as in the object)
- * and an object is parsed only when a lookup returns it: same answers, a fraction of the work.
+ * the keys come from each item's skeleton (the few fields they need, exactly as in the object),
+ * or were computed so on a worker thread, and an object is parsed only when a lookup returns it:
+ * same answers, a fraction of the work.
  */
 export function indexCluster(objects: ClusterObjects): ClusterIndex {
-  const lazy = lazySourceOf(objects)
-  return lazy ? indexObjects(lazy.skeletons(), (item) => lazy.full(item)) : indexObjects(objects, (item) => item)
+  return lazySourceOf(objects)?.index() ?? lookupsOver(indexMaps(objects, (item) => item), (item) => item)
 }
 
-/** Maps built over `objects`; `full` turns what a map holds into what a lookup returns. */
-function indexObjects(objects: ClusterObjects, full: <T>(item: T) => T): ClusterIndex {
-  // A key that cannot be computed from a malformed object: the object's own error comes first.
+/** The maps the lookups read, each built on its first use (a trace that never asks for a pod indexes no pod). */
+export const INDEX_MAPS = ['services', 'pods', 'nodes', 'slices', 'podsByIp', 'nodesByIp'] as const
+export type IndexMapName = (typeof INDEX_MAPS)[number]
+/** Per map, key → the items with that key, in file order (pods by IP: best owner first). */
+export type IndexMaps<T> = Record<IndexMapName, () => Map<string, T[]>>
+
+/**
+ * The maps over `objects` (or their skeletons). A key that cannot be computed from a malformed
+ * object: `full(item)` is called first, so that the object's own error comes first.
+ */
+export function indexMaps(objects: ClusterObjects, full: <T>(item: T) => T): IndexMaps<object> {
+  // (Map<string, Service[]> and the rest are Map<string, object[]>: the lookups cast back.)
   const safely = <T, K>(keyOf: (item: T) => K) => (item: T): K => {
     try {
       return keyOf(item)
@@ -51,23 +60,29 @@ function indexObjects(objects: ClusterObjects, full: <T>(item: T) => T): Cluster
       throw error
     }
   }
-  // Each map is built on its first lookup: a trace that never asks for a pod indexes no pod.
-  const services = once(() => groupBy(objects.services, (svc) => [key(svc.metadata.namespace, svc.metadata.name)]))
-  const pods = once(() => byKey(objects.pods, (pod) => key(pod.metadata.namespace, pod.metadata.name)))
-  const nodes = once(() => byKey(objects.nodes, (node) => node.metadata.name))
-  const slices = once(() => groupBy(objects.endpointSlices, safely(sliceServiceKey)))
-  const podsByIp = once(() => rankedByIp(groupBy(objects.pods, safely(podIps))))
-  const nodesByIp = once(() => groupBy(objects.nodes, safely((node: Node) => (node.status?.addresses ?? []).map((a) => canonicalIp(a.address)))))
-
   return {
-    service: (namespace, name) => full(services().get(key(namespace, name))?.[0]),
-    lastService: (namespace, name) => full(services().get(key(namespace, name))?.at(-1)),
-    endpointSlices: (namespace, name) => (slices().get(key(namespace, name)) ?? []).map(full),
-    pod: (namespace, name) => full(pods().get(key(namespace, name))),
-    podByIP: (ip) => full(podsByIp().get(canonicalIp(ip))?.[0]),
-    podsByIP: (ip) => (podsByIp().get(canonicalIp(ip)) ?? []).map(full),
-    node: (name) => full(nodes().get(name)),
-    nodeByAddress: (ip) => full(nodesByIp().get(canonicalIp(ip))?.[0]),
+    services: once(() => groupBy(objects.services, (svc) => [key(svc.metadata.namespace, svc.metadata.name)])),
+    pods: once(() => groupBy(objects.pods, (pod) => [key(pod.metadata.namespace, pod.metadata.name)])),
+    nodes: once(() => groupBy(objects.nodes, (node) => [node.metadata.name])),
+    slices: once(() => groupBy(objects.endpointSlices, safely(sliceServiceKey))),
+    podsByIp: once(() => rankedByIp(groupBy(objects.pods, safely(podIps)))),
+    nodesByIp: once(() => groupBy(objects.nodes, safely((node: Node) => (node.status?.addresses ?? []).map((a) => canonicalIp(a.address))))),
+  }
+}
+
+/** The lookups over `maps`; `full` turns what a map holds into what a lookup returns. */
+export function lookupsOver<T>(maps: IndexMaps<T>, full: (item: T | undefined) => unknown): ClusterIndex {
+  const one = <R>(item: T | undefined) => full(item) as R | undefined
+  const all = <R>(items: T[] | undefined) => (items ?? []).map((item) => full(item) as R)
+  return {
+    service: (namespace, name) => one<Service>(maps.services().get(key(namespace, name))?.[0]),
+    lastService: (namespace, name) => one<Service>(maps.services().get(key(namespace, name))?.at(-1)),
+    endpointSlices: (namespace, name) => all<EndpointSlice>(maps.slices().get(key(namespace, name))),
+    pod: (namespace, name) => one<Pod>(maps.pods().get(key(namespace, name))?.[0]),
+    podByIP: (ip) => one<Pod>(maps.podsByIp().get(canonicalIp(ip))?.[0]),
+    podsByIP: (ip) => all<Pod>(maps.podsByIp().get(canonicalIp(ip))),
+    node: (name) => one<Node>(maps.nodes().get(name)?.[0]),
+    nodeByAddress: (ip) => one<Node>(maps.nodesByIp().get(canonicalIp(ip))?.[0]),
   }
 }
 
@@ -105,12 +120,6 @@ function podRank(pod: Pod): number {
 
 /** Canonical text of an IP (IPv4-mapped IPv6 becomes IPv4); unparsable text is kept as is. */
 export {canonicalIp}
-
-function byKey<T>(items: T[], keyOf: (item: T) => string): Map<string, T> {
-  const map = new Map<string, T>()
-  for (const item of items) if (!map.has(keyOf(item))) map.set(keyOf(item), item)
-  return map
-}
 
 function groupBy<T>(items: T[], keysOf: (item: T) => string[]): Map<string, T[]> {
   const map = new Map<string, T[]>()

@@ -1,8 +1,9 @@
 /**
  * cluster.json scanned on a worker thread (lazy-cluster.ts scanClusterItems), so that `kpx
  * trace` reads a big snapshot's rules on the main thread meanwhile: on a 10k-Service snapshot
- * the scan of 16 MB is ~150 ms the trace no longer waits for. The items come back as JSON text
- * (one JSON.parse on this side, several times cheaper than a structured clone of 10^4 objects).
+ * the scan of 16 MB is ~150 ms the trace no longer waits for. What comes back is numbers and, per
+ * index map, its keys as JSON text read on first use (lazy-cluster.ts compactScan): a structured
+ * clone, or JSON, of 10^4 skeleton objects would cost this side more than the scan saves.
  *
  * The answers are the in-thread scan's: anything that goes wrong with the thread (no worker file
  * in an unbundled build, a crash) falls back to scanning here. Small files are scanned here too:
@@ -10,7 +11,7 @@
  */
 import {Worker} from 'node:worker_threads'
 
-import {clusterFromScan, type LazyItem, scanClusterItems} from './lazy-cluster.js'
+import {clusterFromScan, type CompactScan, type LazyItem, scanClusterItems} from './lazy-cluster.js'
 import type {ClusterObjects} from './types.js'
 
 /** Below this size the scan takes less than starting a thread. */
@@ -36,12 +37,13 @@ export interface ScanRequest {
   bytes: Uint8Array
 }
 
-/** `items`: JSON of the LazyItem list; null when the eager path must read the file. */
+/** `compact` when the keys could be computed; else `items`: JSON of the LazyItem list, null when the eager path must read the file. */
 export interface ScanReply {
+  compact?: CompactScan
   items: string | null
 }
 
-function scanInThread(bytes: Buffer, workerFile = new URL('cluster-scan-worker.js', import.meta.url)): Promise<LazyItem[] | undefined | typeof NOT_SCANNED> {
+function scanInThread(bytes: Buffer, workerFile = new URL('cluster-scan-worker.js', import.meta.url)): Promise<LazyItem[] | CompactScan | undefined | typeof NOT_SCANNED> {
   // Shared memory: the thread reads the very bytes, and this side keeps them if it fails.
   // (readSnapshot reads cluster.json into shared memory; other callers' bytes are copied there.)
   const shared = bytes.buffer instanceof SharedArrayBuffer ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : copyToShared(bytes)
@@ -52,11 +54,11 @@ function scanInThread(bytes: Buffer, workerFile = new URL('cluster-scan-worker.j
     } catch {
       return resolve(NOT_SCANNED)
     }
-    const settle = (value: LazyItem[] | undefined | typeof NOT_SCANNED) => {
+    const settle = (value: LazyItem[] | CompactScan | undefined | typeof NOT_SCANNED) => {
       resolve(value)
       void worker.terminate()
     }
-    worker.on('message', ({items}: ScanReply) => settle(items === null ? undefined : (JSON.parse(items) as LazyItem[])))
+    worker.on('message', ({compact, items}: ScanReply) => settle(compact ?? (items === null ? undefined : (JSON.parse(items) as LazyItem[]))))
     worker.on('error', () => settle(NOT_SCANNED))
     worker.on('exit', () => settle(NOT_SCANNED))
     worker.postMessage({bytes: shared} satisfies ScanRequest)

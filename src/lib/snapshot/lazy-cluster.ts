@@ -16,6 +16,7 @@ import {scanList} from './cluster-scan.js'
 import {checkedObject, fieldOfKind, hasName, isListKind, isObject, parseClusterJson} from './cluster-json.js'
 import {type Decode, InvalidJson} from './json-scan.js'
 import {decodeText} from './text-file.js'
+import {type ClusterIndex, INDEX_MAPS, type IndexMapName, type IndexMaps, indexMaps, lookupsOver} from './cluster-index.js'
 import type {ClusterObjects} from './types.js'
 
 type Field = keyof ClusterObjects
@@ -32,41 +33,73 @@ export interface LazyItem {
   index: number
 }
 
+/**
+ * The scan's findings in a form that crosses threads cheaply (cluster-thread.ts): the items'
+ * places as numbers, and the index maps' keys computed from the skeletons, as JSON text per map
+ * (read only when a lookup needs that map). Items are referred to by their number in `places`.
+ */
+export interface CompactScan {
+  /** Per item, PLACE_SIZE numbers: field (FIELDS index), kind (`kinds` index), start, end, index in `items`. */
+  places: Int32Array
+  kinds: string[]
+  /** Per index map: JSON of its entries, `[key, item numbers]` (cluster-index.ts indexMaps). */
+  keys: Record<IndexMapName, string>
+}
+
+const PLACE_SIZE = 5
+
 /** The objects behind lazily read ClusterObjects, for indexCluster. */
 const SOURCES = new WeakMap<ClusterObjects, LazyCluster>()
 
 export class LazyCluster {
   private readonly parsed: (object | undefined)[] = []
-  private readonly positions = new Map<object, number>()
+  private lookups: ClusterIndex | undefined
 
   constructor(
     private readonly decode: Decode,
     private readonly origin: string,
-    private readonly items: LazyItem[],
-  ) {
-    for (const [k, item] of items.entries()) this.positions.set(item.skeleton, k)
+    private readonly places: Int32Array,
+    private readonly kinds: string[],
+    /** Where the index's keys come from: each item's skeleton, or keys computed elsewhere. */
+    private readonly keys: {skeletons: Record<string, unknown>[]} | {json: Record<IndexMapName, string>},
+  ) {}
+
+  static ofItems(decode: Decode, origin: string, items: LazyItem[]): LazyCluster {
+    const {places, kinds} = placesOf(items)
+    return new LazyCluster(decode, origin, places, kinds, {skeletons: items.map((item) => item.skeleton)})
   }
 
-  /** Skeletons per list, in file order: what indexCluster computes its keys from. */
-  skeletons(): ClusterObjects {
-    const lists = {nodes: [], services: [], endpointSlices: [], pods: [], configMaps: []} as Record<Field, object[]>
-    for (const item of this.items) lists[item.field].push(item.skeleton)
-    return lists as unknown as ClusterObjects
+  static ofCompact(decode: Decode, origin: string, scan: CompactScan): LazyCluster {
+    return new LazyCluster(decode, origin, scan.places, scan.kinds, {json: scan.keys})
   }
 
-  /** The validated object a skeleton stands for (parsed once; the same object every time). */
-  full<T>(skeleton: T): T {
-    if (skeleton === undefined) return skeleton
-    const k = this.positions.get(skeleton as object)
-    if (k === undefined) throw new Error('not a skeleton of this cluster.json')
-    return this.object(k) as T
+  /** The lookups over these objects (built once; each map on first use). */
+  index(): ClusterIndex {
+    return (this.lookups ??= 'json' in this.keys ? this.indexFromJson(this.keys.json) : this.indexFromSkeletons(this.keys.skeletons))
   }
 
   /** Every object of one list, in file order. */
   list(field: Field): object[] {
+    const code = FIELDS.indexOf(field)
     const out: object[] = []
-    for (const [k, item] of this.items.entries()) if (item.field === field) out.push(this.object(k))
+    for (let k = 0; k * PLACE_SIZE < this.places.length; k++) if (this.places[k * PLACE_SIZE] === code) out.push(this.object(k))
     return out
+  }
+
+  private indexFromJson(json: Record<IndexMapName, string>): ClusterIndex {
+    const maps = {} as IndexMaps<number>
+    for (const name of INDEX_MAPS) {
+      let map: Map<string, number[]> | undefined
+      maps[name] = () => (map ??= new Map(JSON.parse(json[name]) as [string, number[]][]))
+    }
+    return lookupsOver(maps, (k) => (k === undefined ? undefined : this.object(k)))
+  }
+
+  private indexFromSkeletons(skeletons: Record<string, unknown>[]): ClusterIndex {
+    const positions = new Map<object, number>()
+    for (const [k, skeleton] of skeletons.entries()) positions.set(skeleton, k)
+    const full = <T>(skeleton: T): T => (skeleton === undefined ? skeleton : (this.object(positions.get(skeleton as object)!) as T))
+    return lookupsOver(indexMaps(listsOf(skeletons, this.places), full), full)
   }
 
   private object(k: number): object {
@@ -83,9 +116,9 @@ export class LazyCluster {
   }
 
   private check(k: number): object {
-    const item = this.items[k]
-    const value = JSON.parse(this.decode(item.start, item.end)) as Record<string, unknown>
-    return checkedObject(value, item.kind, `items[${item.index}]`, this.origin)
+    const at = k * PLACE_SIZE
+    const value = JSON.parse(this.decode(this.places[at + 2], this.places[at + 3])) as Record<string, unknown>
+    return checkedObject(value, this.kinds[this.places[at + 1]], `items[${this.places[at + 4]}]`, this.origin)
   }
 
   /** The error of the first bad object before `k` (the one the eager path would have thrown). */
@@ -101,6 +134,49 @@ export class LazyCluster {
     return undefined
   }
 }
+
+function placesOf(items: LazyItem[]): {places: Int32Array; kinds: string[]} {
+  const places = new Int32Array(items.length * PLACE_SIZE)
+  const kinds: string[] = []
+  for (const [k, item] of items.entries()) {
+    let kind = kinds.indexOf(item.kind)
+    if (kind < 0) kind = kinds.push(item.kind) - 1
+    places.set([FIELDS.indexOf(item.field), kind, item.start, item.end, item.index], k * PLACE_SIZE)
+  }
+  return {places, kinds}
+}
+
+/** The items (skeletons, or anything in their place) per list, in file order. */
+function listsOf<T>(items: T[], places: Int32Array): ClusterObjects {
+  const lists: T[][] = FIELDS.map(() => [])
+  for (const [k, item] of items.entries()) lists[places[k * PLACE_SIZE]].push(item)
+  return Object.fromEntries(FIELDS.map((field, f) => [field, lists[f]])) as unknown as ClusterObjects
+}
+
+/**
+ * The scan's items with the index maps' keys computed (cluster-index.ts indexMaps over the
+ * skeletons), for a thread to send; undefined when a key cannot be computed from a skeleton
+ * (a malformed object: the receiving side then needs the skeletons, to report it as the eager
+ * path would).
+ */
+export function compactScan(items: LazyItem[]): CompactScan | undefined {
+  const {places, kinds} = placesOf(items)
+  const skeletons = items.map((item) => item.skeleton)
+  const numbers = new Map<object, number>()
+  for (const [k, skeleton] of skeletons.entries()) numbers.set(skeleton, k)
+  const maps = indexMaps(listsOf(skeletons, places), () => {
+    throw new KeyFailed()
+  })
+  const keys = {} as Record<IndexMapName, string>
+  try {
+    for (const name of INDEX_MAPS) keys[name] = JSON.stringify([...maps[name]()].map(([key, list]) => [key, list.map((s) => numbers.get(s))]))
+  } catch {
+    return undefined
+  }
+  return {places, kinds, keys}
+}
+
+class KeyFailed extends Error {}
 
 /** The lazy source of ClusterObjects read by readClusterJson, unless a list was replaced since. */
 export function lazySourceOf(objects: ClusterObjects): LazyCluster | undefined {
@@ -126,8 +202,10 @@ export function scanClusterItems(bytes: Uint8Array): LazyItem[] | undefined {
 }
 
 /** ClusterObjects from the bytes and what scanClusterItems found in them. */
-export function clusterFromScan(bytes: Buffer, origin: string, items: LazyItem[] | undefined): ClusterObjects {
-  return items === undefined ? parseClusterJson(decodeText(bytes), origin) : lazyClusterObjects(new LazyCluster(decoderOf(bytes).decode, origin, items))
+export function clusterFromScan(bytes: Buffer, origin: string, items: LazyItem[] | CompactScan | undefined): ClusterObjects {
+  if (items === undefined) return parseClusterJson(decodeText(bytes), origin)
+  const decode = decoderOf(bytes).decode
+  return lazyClusterObjects(Array.isArray(items) ? LazyCluster.ofItems(decode, origin, items) : LazyCluster.ofCompact(decode, origin, items))
 }
 
 function decoderOf(bytes: Uint8Array): {decode: Decode; bom: number} {

@@ -11,7 +11,7 @@ import {join} from 'node:path'
 
 import {indexCluster} from '../../../src/lib/snapshot/cluster-index.js'
 import {parseClusterJson} from '../../../src/lib/snapshot/cluster-json.js'
-import {readClusterJson} from '../../../src/lib/snapshot/lazy-cluster.js'
+import {clusterFromScan, compactScan, readClusterJson, scanClusterItems} from '../../../src/lib/snapshot/lazy-cluster.js'
 import {readSnapshot} from '../../../src/lib/snapshot/read.js'
 import {decodeText, readTextFile} from '../../../src/lib/snapshot/text-file.js'
 import {BAD, corpus, errorOf, FIELDS, lookupsWith, probe} from './cluster-cases.js'
@@ -83,6 +83,41 @@ describe('lazy cluster.json: the same errors as the eager read', () => {
       const cut = text.slice(0, Math.floor(random() * text.length))
       expect(errorOf(() => lazy(cut))).to.equal(errorOf(() => eager(cut))).and.to.be.a('string')
     }
+  })
+})
+
+describe('lazy cluster.json: keys computed where the file was scanned (compactScan, for a thread to send)', () => {
+  const viaCompact = (text: string) => {
+    const bytes = Buffer.from(text, 'utf8')
+    const items = scanClusterItems(bytes)
+    const compact = items && compactScan(items)
+    return {compact, objects: compact ? clusterFromScan(bytes, ORIGIN, structuredClone(compact)) : undefined}
+  }
+
+  for (const [name, text] of corpus()) {
+    it(`${name}: the same lookups and lists`, () => {
+      const reference = eager(text)
+      const {compact, objects} = viaCompact(text)
+      if (scanClusterItems(Buffer.from(text, 'utf8')) === undefined) return expect(compact).to.equal(undefined)
+      expect(objects, 'keys computed').to.not.equal(undefined)
+      expect(lookupsWith(indexCluster(objects!), reference)).to.deep.equal(lookupsWith(indexCluster(reference), reference))
+      for (const field of FIELDS) expect(objects![field], field).to.deep.equal(reference[field])
+    })
+  }
+
+  for (const [name, text] of BAD) {
+    it(`${name}: the same error, or no keys (the skeletons then travel)`, () => {
+      const {compact, objects} = viaCompact(text)
+      if (!objects) return
+      const expected = errorOf(() => eager(text))
+      const messages = new Set([...probe(objects), errorOf(() => FIELDS.map((field) => objects[field]))].filter((m) => m !== undefined))
+      expect([...messages], `${name}: compact ${compact ? 'kept' : 'dropped'}`).to.deep.equal([expected])
+    })
+  }
+
+  it('a key that cannot be computed gives no compact form', () => {
+    const text = JSON.stringify({kind: 'List', items: [{kind: 'Pod', metadata: {name: 'p'}, status: {podIPs: [null]}}]})
+    expect(viaCompact(text).compact).to.equal(undefined)
   })
 })
 
