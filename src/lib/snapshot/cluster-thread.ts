@@ -43,14 +43,49 @@ export interface ScanReply {
   items: string | null
 }
 
-function scanInThread(bytes: Buffer, workerFile = new URL('cluster-scan-worker.js', import.meta.url)): Promise<LazyItem[] | CompactScan | undefined | typeof NOT_SCANNED> {
+const WORKER_FILE = new URL('cluster-scan-worker.js', import.meta.url)
+
+/** A thread started ahead of need (startScanThread), taken by the next scan. */
+let started: Worker | undefined
+
+/**
+ * Starts the scan thread now, so that its start-up overlaps whatever runs before the scan
+ * (kpx's start: src/bundle/main.ts). Unused, it keeps nothing alive and ends with the process.
+ */
+export function startScanThread(): void {
+  if (started !== undefined) return
+  try {
+    const worker = new Worker(WORKER_FILE)
+    worker.unref()
+    worker.on('error', () => undefined) // (a scan that has taken it hears of it too)
+    // One that ends before a scan takes it is not taken (its end would never be heard).
+    worker.once('exit', () => {
+      if (started === worker) started = undefined
+    })
+    started = worker
+  } catch {
+    started = undefined
+  }
+}
+
+function takeWorker(workerFile: URL | undefined): Worker {
+  const worker = workerFile === undefined ? started : undefined
+  if (worker !== undefined) {
+    started = undefined
+    worker.ref()
+    return worker
+  }
+  return new Worker(workerFile ?? WORKER_FILE)
+}
+
+function scanInThread(bytes: Buffer, workerFile?: URL): Promise<LazyItem[] | CompactScan | undefined | typeof NOT_SCANNED> {
   // Shared memory: the thread reads the very bytes, and this side keeps them if it fails.
   // (readSnapshot reads cluster.json into shared memory; other callers' bytes are copied there.)
   const shared = bytes.buffer instanceof SharedArrayBuffer ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : copyToShared(bytes)
   return new Promise((resolve) => {
     let worker: Worker
     try {
-      worker = new Worker(workerFile)
+      worker = takeWorker(workerFile)
     } catch {
       return resolve(NOT_SCANNED)
     }
