@@ -32,6 +32,8 @@ export class ChainDirectory implements ChainLookup {
   #sorted = 0
   #count = 0
   #searches = 0
+  /** The name `get` last found to sort after every name held (add need not compare it again). */
+  #sortsLast: string | undefined
 
   /** @param chains the table's own list, which `add` appends to */
   constructor(private readonly chains: Chain[]) {}
@@ -50,7 +52,10 @@ export class ChainDirectory implements ChainLookup {
     const chains = this.chains
     for (let i = 0; i < this.#sorted; i++) if (chains[i].name === name) return chains[i]
     // After the last name (every new declaration, in iptables-save's order): not here.
-    if (this.#count === this.#sorted || name > chains[this.#count - 1].name) return undefined
+    if (this.#count === this.#sorted || name > chains[this.#count - 1].name) {
+      this.#sortsLast = name
+      return undefined
+    }
     if (++this.#searches > MAX_SEARCHES) return this.map().get(name)
     let low = this.#sorted
     let high = this.#count - 1
@@ -74,11 +79,12 @@ export class ChainDirectory implements ChainLookup {
     if (this.#map === undefined) {
       const count = this.#count
       if (count === this.#sorted && BUILTIN_CHAINS.has(name)) this.#sorted++
-      else if (count > this.#sorted && !(name > this.chains[count - 1].name)) this.map()
+      else if (count > this.#sorted && name !== this.#sortsLast && !(name > this.chains[count - 1].name)) this.map()
     }
     this.#map?.set(name, chain)
     this.chains.push(chain)
     this.#count++
+    this.#sortsLast = undefined
   }
 
   /** The map of every chain (built on first need, then kept up to date). First of a name wins. */

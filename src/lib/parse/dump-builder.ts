@@ -80,6 +80,7 @@ export class DumpBuilder {
     if (existing) return {chain: existing, declared: true}
     const chain: Chain = {name, builtin: BUILTIN_CHAINS.has(name), inferred: true, rules: []}
     state.chains.add(chain)
+    withInferredChains.add(state.table)
     return {chain, declared: false}
   }
 
@@ -103,6 +104,17 @@ export class DumpBuilder {
     }
     return this.dump
   }
+}
+
+/** Tables the parser gave a chain no line declared (a later declaration may have, after its rules). */
+const withInferredChains = new WeakSet<Table>()
+
+/**
+ * Whether the table's chains are listed in the order of their declaration lines: true for a
+ * table the parser built whose every chain was declared before its rules named it.
+ */
+export function chainsInLineOrder(table: Table): boolean {
+  return chainMaps.has(table) && !withInferredChains.has(table)
 }
 
 /** The parser's own name → chain lookup of each table it built, so readers need not build another. */

@@ -23,7 +23,7 @@ export {decodeTarget, TARGET_EXTENSIONS} from './typed-targets.js'
 export type {OptionIssueReporter} from './decode-values.js'
 export {inferTable} from './infer-table.js'
 export {destinationOf, LazyRule, materializeAll, targetNameOf} from './lazy-rule.js'
-export {chainsByName} from './dump-builder.js'
+export {chainsByName, chainsInLineOrder} from './dump-builder.js'
 
 /** Parses iptables-save, `iptables -S`, `iptables -L -n` listings, or bare `-A` fragments. */
 export function parseRules(text: string, opts: ParseOptions = {}): IptablesDump {

@@ -11,7 +11,8 @@ import {parseServiceComment} from '../kube-proxy/comments.js'
 import {portProtoHash} from '../kube-proxy/names.js'
 import {chainHash, chainKind, isServiceGroupChain, jumpTarget} from '../kube-proxy/ownership.js'
 import {destinationPort, hasDstTypeLocal} from '../kube-proxy/rule-facts.js'
-import {chainsByName, destinationOf} from '../parse/index.js'
+import {chainsByName, chainsInLineOrder, destinationOf} from '../parse/index.js'
+import type {ChainLookup} from '../parse/chain-directory.js'
 import type {Chain, IptablesDump, Rule, Table} from '../parse/types.js'
 
 export interface ScopeTarget {
@@ -135,16 +136,7 @@ class Scope {
       const chain = byName.get(sep)
       if (chain) kept.add(chain)
     }
-    // In the dump's order, as the full model would meet them: one pass over the table's list
-    // (entry chains were copied: found by their originals).
-    const keptOf = new Map<Chain, Chain>()
-    for (const chain of kept) keptOf.set(byName.get(chain.name) ?? chain, chain)
-    const ordered: Chain[] = []
-    for (const chain of nat.chains) {
-      const copy = keptOf.get(chain)
-      if (copy !== undefined) ordered.push(copy)
-    }
-    return ordered
+    return inTableOrder([...kept], nat, byName)
   }
 
   private keepEntry(rule: Rule): boolean {
@@ -168,6 +160,26 @@ class Scope {
       return key !== null && this.keys.has(key)
     })}))
   }
+}
+
+/**
+ * The kept chains in the table's order, as the full model would meet them (entry chains were
+ * copied: placed by their originals). A parsed table whose chains were all declared before use
+ * lists them in the order of their declaration lines: a sort of the few kept ones does then.
+ */
+function inTableOrder(kept: Chain[], table: Table, byName: ChainLookup): Chain[] {
+  const lines = kept.map((chain) => byName.get(chain.name)?.line)
+  if (chainsInLineOrder(table) && lines.every((line): line is number => line !== undefined)) {
+    return kept.map((chain, k) => ({chain, line: lines[k]})).sort((a, b) => a.line - b.line).map((entry) => entry.chain)
+  }
+  const keptOf = new Map<Chain, Chain>()
+  for (const chain of kept) keptOf.set(byName.get(chain.name) ?? chain, chain)
+  const ordered: Chain[] = []
+  for (const chain of table.chains) {
+    const copy = keptOf.get(chain)
+    if (copy !== undefined) ordered.push(copy)
+  }
+  return ordered
 }
 
 /** A dump holding only what the kube-proxy model needs to describe the service port(s) at `target`. */

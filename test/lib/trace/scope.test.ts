@@ -40,7 +40,11 @@ describe('trace: the scoped model finds what the whole model finds', () => {
         const targets: [string, number, boolean][] = [...p.clusterIPs, ...p.externalIPs, ...p.loadBalancerIPs].flatMap((ip): [string, number, boolean][] => [[ip, p.port ?? 80, false], [ip, p.port ?? 80, true], [ip, 9999, false]])
         for (const np of p.nodePorts) targets.push(['192.168.99.1', np, true])
         for (const [dst, dport, local] of targets) {
-          const scoped = buildProxyModel(scopeDump(dump, {dst, dport, local}))
+          const scopedDump = scopeDump(dump, {dst, dport, local})
+          const order = dump.tables.find((t) => t.name === 'nat')?.chains.map((c) => c.name) ?? []
+          const kept = scopedDump.tables.find((t) => t.name === 'nat')?.chains.map((c) => c.name) ?? []
+          expect(kept, 'kept chains in the table\'s order').to.deep.equal(order.filter((name) => kept.includes(name)))
+          const scoped = buildProxyModel(scopedDump)
           for (const proto of ['tcp', 'udp', 'sctp']) {
             cases++
             const want = findServicePort(full, dst, dport, proto, local)
