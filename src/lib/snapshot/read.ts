@@ -49,15 +49,16 @@ export async function readSnapshot(dir: string, opts: ReadSnapshotOptions = {}):
   const nodesDir = join(dir, SNAPSHOT_FILES.nodes)
   const nodeNames = await listNodeDirectories(dir, nodesDir)
   const clusterPath = join(dir, SNAPSHOT_FILES.cluster)
-  // Read lazily, cluster.json is scanned on a worker thread: into memory it can share.
-  const clusterBytes = await readOptionalBytes(clusterPath, opts.lazyCluster ? sharedBuffer : undefined)
   if (!opts.lazyCluster) {
+    const clusterBytes = await readOptionalBytes(clusterPath)
     const cluster = clusterBytes === undefined ? undefined : parseClusterJson(decodeText(clusterBytes), clusterPath)
     const nodes = await readNodes(nodesDir, nodeNames, cluster)
     opts.meanwhile?.(nodes)
     return {origin: dir, cluster, nodes}
   }
-  const scanning = clusterBytes === undefined ? Promise.resolve(undefined) : readClusterJsonInThread(clusterBytes, clusterPath)
+  // Read lazily, cluster.json is scanned on a worker thread (into memory it can share), and
+  // read at the same time as the node files.
+  const scanning = readOptionalBytes(clusterPath, sharedBuffer).then((bytes) => (bytes === undefined ? undefined : readClusterJsonInThread(bytes, clusterPath)))
   // A bad cluster.json is reported before a bad node file, as when it was read first.
   const reading = readNodes(nodesDir, nodeNames, undefined)
   reading.catch(() => undefined)
