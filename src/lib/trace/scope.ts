@@ -97,8 +97,10 @@ class Scope {
     }
     for (const chain of chainsNamed(nat, ENTRY_CHAINS)) {
       for (const rule of chain.rules) {
+        // The name first: it is read from the line, the target needs the rule's scan.
+        if (!named(rule)) continue
         const target = jumpTarget(rule)
-        if (target && isServiceGroupChain(target) && named(rule)) this.hashes.add(chainHash(target))
+        if (target && isServiceGroupChain(target)) this.hashes.add(chainHash(target))
       }
     }
     for (const chain of chainsNamed(filter, FILTER_CHAINS)) {
