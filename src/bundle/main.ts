@@ -12,12 +12,19 @@ import {join, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {startScanThread} from '../lib/snapshot/cluster-thread.js'
+import {prefetchSnapshot} from '../lib/snapshot/prefetch.js'
+import {sharedBuffer} from '../lib/snapshot/text-file.js'
 
 /** Runs the CLI of the package at `root` (the directory holding package.json) on process.argv. */
 export async function main(root: string): Promise<unknown> {
-  // `kpx trace --snapshot` scans cluster.json on a worker thread: the thread starts up (~0.1 s)
-  // while oclif loads, instead of after. Only a head start: readSnapshot works without it.
-  if (tracesSnapshot(process.argv.slice(2))) startScanThread()
+  // `kpx trace --snapshot DIR` scans cluster.json on a worker thread: the thread starts up
+  // (~0.1 s), and DIR's files are read, while oclif loads, instead of after. Only a head start:
+  // readSnapshot works the same without it.
+  const traced = tracedSnapshot(process.argv.slice(2))
+  if (traced) {
+    startScanThread()
+    prefetchSnapshot(traced.dir, traced.nodes, sharedBuffer)
+  }
   // (oclif is CommonJS: in the bundle, its exports are the default export of the chunk.)
   const oclif = (await import('@oclif/core/execute')) as typeof import('@oclif/core/execute') & {default?: typeof import('@oclif/core/execute')}
   const execute = oclif.default?.execute ?? oclif.execute
@@ -28,7 +35,14 @@ export async function main(root: string): Promise<unknown> {
   return execute({loadOptions: {root, pjson}})
 }
 
-/** `kpx trace … --snapshot DIR`, as far as can be told before oclif parses the arguments. */
-export function tracesSnapshot(argv: string[]): boolean {
-  return argv[0] === 'trace' && argv.some((arg) => arg === '--snapshot' || arg.startsWith('--snapshot='))
+/**
+ * The snapshot directory and nodes of `kpx trace … --snapshot DIR [--node NAME…]`, as far as can
+ * be told before oclif parses the arguments (a guess wrong either way costs a wasted read).
+ */
+export function tracedSnapshot(argv: string[]): {dir: string; nodes: string[]} | undefined {
+  if (argv[0] !== 'trace') return undefined
+  const values = (flag: string) =>
+    argv.flatMap((arg, k) => (arg === flag && k + 1 < argv.length ? [argv[k + 1]] : arg.startsWith(flag + '=') ? [arg.slice(flag.length + 1)] : []))
+  const dir = values('--snapshot').at(-1)
+  return dir === undefined ? undefined : {dir, nodes: values('--node')}
 }

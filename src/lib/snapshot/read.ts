@@ -12,6 +12,7 @@ import {type ClusterIndex, indexCluster} from './cluster-index.js'
 import {parseClusterJson} from './cluster-json.js'
 import {parseJsonText} from './json-file.js'
 import {readClusterJsonInThread} from './cluster-thread.js'
+import {takePrefetched} from './prefetch.js'
 import {type Allocate, decodeText, readBytes, sharedBuffer} from './text-file.js'
 import type {ClusterObjects, NodeCapture, NodeMeta, RulesText, Snapshot} from './types.js'
 
@@ -179,6 +180,8 @@ async function readOptional(path: string): Promise<string | undefined> {
 }
 
 async function readOptionalBytes(path: string, allocate?: Allocate): Promise<Buffer | undefined> {
+  const early = await takePrefetched(path)
+  if (early !== undefined) return early
   try {
     return await readBytes(path, allocate)
   } catch (error) {
