@@ -33,6 +33,8 @@ const LOOKAHEAD = 4
  * KUBE-SERVICES and KUBE-NODEPORTS of a big cluster. Shorter chains are scanned whole when read.
  */
 const SCAN_ON_USE_FROM = 1000
+/** Stretches of declarations shorter than this (in characters) are checked line by line. */
+const MIN_CLEAN_RUN = 4096
 /** Searches of the chain list per table before positionOf builds a map instead. */
 const MAX_SEARCHES = 64
 
@@ -234,8 +236,32 @@ export class FastRuleReader implements RuleSource, ChainFactory, LineScanner {
     const policy = policyEnd === nameEnd + 2 && text.charCodeAt(nameEnd + 1) === DASH ? undefined : text.slice(nameEnd + 1, policyEnd)
     const name = text.slice(start + 1, nameEnd)
     // The counters were read digit by digit: only the name and the policy can hold garbage.
-    if (this.garbage.found(name, lineNo, 1) || (policy !== undefined && this.garbage.found(policy, lineNo, nameEnd + 1 - start))) return true
+    if (!this.inCleanDeclarations(start) && (this.garbage.found(name, lineNo, 1) || (policy !== undefined && this.garbage.found(policy, lineNo, nameEnd + 1 - start)))) {
+      return true
+    }
     return this.builder.declareChain(state, name, lineNo, policy, counters, this.deferring ? this : undefined)
+  }
+
+  /** End of the last stretch of declarations checked at once, and whether it held no garbage (see inCleanDeclarations). */
+  private declarationsEnd = -1
+  private declarationsClean = false
+
+  /**
+   * Whether the declaration line at `start` lies in a stretch of text checked for garbage at
+   * once: a table declares its 10^5 chains in one run, before its first rule, and the stretch
+   * is the text up to that rule. A stretch with garbage in it is checked line by line, which
+   * reports the lines. (Only declarations skip their own check: other lines in the stretch are
+   * read by paths that check themselves.)
+   */
+  private inCleanDeclarations(start: number): boolean {
+    if (start < this.declarationsEnd) return this.declarationsClean
+    const text = this.text
+    let end = text.indexOf('\n-', start)
+    if (end < 0) end = text.length
+    // (Remembered either way: a stretch with garbage is not checked again for each line.)
+    this.declarationsEnd = end
+    this.declarationsClean = end - start >= MIN_CLEAN_RUN && this.garbage.cleanRange(start, end)
+    return this.declarationsClean
   }
 
   /**
