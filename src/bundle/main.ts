@@ -13,7 +13,6 @@ import {fileURLToPath} from 'node:url'
 
 import {startScanThread} from '../lib/snapshot/cluster-thread.js'
 import {prefetchSnapshot} from '../lib/snapshot/prefetch.js'
-import {sharedBuffer} from '../lib/snapshot/text-file.js'
 
 /** Runs the CLI of the package at `root` (the directory holding package.json) on process.argv. */
 export async function main(root: string): Promise<unknown> {
@@ -23,7 +22,7 @@ export async function main(root: string): Promise<unknown> {
   const traced = tracedSnapshot(process.argv.slice(2))
   if (traced) {
     startScanThread()
-    prefetchSnapshot(traced.dir, traced.nodes, sharedBuffer)
+    prefetchSnapshot(traced.dir, traced.nodes)
   }
   // (oclif is CommonJS: in the bundle, its exports are the default export of the chunk.)
   const oclif = (await import('@oclif/core/execute')) as typeof import('@oclif/core/execute') & {default?: typeof import('@oclif/core/execute')}

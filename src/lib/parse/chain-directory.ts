@@ -6,6 +6,7 @@
  * trace, which looks up a few dozen, more than its whole walk. The map is built the first time
  * the order breaks, or once the searches get many (kpx check looks up every jump target).
  */
+import {BUILTIN_CHAINS} from './iptables-list-tables.js'
 import type {Chain} from './types.js'
 
 /** What readers need of a table's chains by name. */
@@ -15,8 +16,6 @@ export interface ChainLookup {
   /** How many chains it holds (the table's list may have grown since: see chainsByName). */
   readonly size: number
 }
-
-const BUILTIN_CHAINS = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'])
 
 /**
  * Binary searches before the map is built. A search compares ~17 names, ~8 µs on a 10^5-chain

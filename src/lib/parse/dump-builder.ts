@@ -4,9 +4,8 @@
  * model itself stays JSON.
  */
 import {ChainDirectory, type ChainLookup} from './chain-directory.js'
+import {BUILTIN_CHAINS} from './iptables-list-tables.js'
 import type {Chain, Counters, IptablesDump, ParseIssue, Rule, Table} from './types.js'
-
-const BUILTIN_CHAINS = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'])
 
 interface TableState {
   table: Table

@@ -121,7 +121,7 @@ export class FastRuleReader implements RuleSource, ChainFactory, LineScanner {
       const raw = text.slice(pos, lineEnd)
       pos = end + 1
       if (this.garbage.found(raw, firstLine + i)) continue
-      const rule = unscanned ? this.unscannedAt(table, chain, raw, firstLine + i) : this.ruleAt(table, chain, raw, firstLine + i)
+      const rule = this.ruleAt(table, chain, raw, firstLine + i, unscanned)
       rules.push(rule)
       rule.index = rules.length
     }
@@ -142,19 +142,16 @@ export class FastRuleReader implements RuleSource, ChainFactory, LineScanner {
     }
   }
 
-  /** One deferred line as a rule: the fast scan when it can, else the full one (issues are late ones then). */
-  private ruleAt(table: string, chain: string, raw: string, lineNo: number): Rule {
+  /**
+   * One deferred line as a rule: the fast scan when it can, else the full one (issues are late
+   * ones then); `later`: scanned on first use instead (LineScanner below).
+   */
+  private ruleAt(table: string, chain: string, raw: string, lineNo: number, later: boolean): Rule {
     const from = raw.charCodeAt(0) === 91 ? raw.indexOf(']') + 2 : 0
     const counters = from === 0 ? undefined : readCounters(raw, 0, raw.length)
+    if (later) return LazyRule.unscanned(table, chain, lineNo, raw, from, this.builder.issues, counters, this)
     const found = this.scanLine(table, raw, lineNo, from, counters)
     return 'facts' in found ? new LazyRule(table, chain, lineNo, raw, '-A', found.facts, this.builder.issues, counters) : found.rule
-  }
-
-  /** One deferred line as a rule whose line is scanned on first use (LineScanner below). */
-  private unscannedAt(table: string, chain: string, raw: string, lineNo: number): Rule {
-    const from = raw.charCodeAt(0) === 91 ? raw.indexOf(']') + 2 : 0
-    const counters = from === 0 ? undefined : readCounters(raw, 0, raw.length)
-    return LazyRule.unscanned(table, chain, lineNo, raw, from, this.builder.issues, counters, this)
   }
 
   /** LineScanner: what ruleAt would have read from an unscanned rule's line. */

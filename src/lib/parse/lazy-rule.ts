@@ -70,7 +70,8 @@ export function plainDestination(raw: string, from: number): number | null {
       return null
     }
     if (found >= 0 || quotedBefore(raw, from, start)) return null
-    const valueEnd = raw.indexOf(' ', end + 1) < 0 ? raw.length : raw.indexOf(' ', end + 1)
+    let valueEnd = raw.indexOf(' ', end + 1)
+    if (valueEnd < 0) valueEnd = raw.length
     if (valueEnd <= end + 1 || valueEnd >= 1 << 14) return null
     for (let i = end + 1; i < valueEnd; i++) if (!isAddressChar(raw.charCodeAt(i))) return null
     found = packDestination(end + 1, valueEnd, raw.charCodeAt(start - 2) === 33 /* ! */ && raw.charCodeAt(start - 3) === 32)

@@ -96,8 +96,7 @@ export class LazyCluster {
   }
 
   private indexFromSkeletons(skeletons: Record<string, unknown>[]): ClusterIndex {
-    const positions = new Map<object, number>()
-    for (const [k, skeleton] of skeletons.entries()) positions.set(skeleton, k)
+    const positions = numbersOf(skeletons)
     const full = <T>(skeleton: T): T => (skeleton === undefined ? skeleton : (this.object(positions.get(skeleton as object)!) as T))
     return lookupsOver(indexMaps(listsOf(skeletons, this.places), full), full)
   }
@@ -146,6 +145,13 @@ function placesOf(items: LazyItem[]): {places: Int32Array; kinds: string[]} {
   return {places, kinds}
 }
 
+/** Each skeleton's item number. */
+function numbersOf(skeletons: object[]): Map<object, number> {
+  const numbers = new Map<object, number>()
+  for (const [k, skeleton] of skeletons.entries()) numbers.set(skeleton, k)
+  return numbers
+}
+
 /** The items (skeletons, or anything in their place) per list, in file order. */
 function listsOf<T>(items: T[], places: Int32Array): ClusterObjects {
   const lists: T[][] = FIELDS.map(() => [])
@@ -162,8 +168,7 @@ function listsOf<T>(items: T[], places: Int32Array): ClusterObjects {
 export function compactScan(items: LazyItem[]): CompactScan | undefined {
   const {places, kinds} = placesOf(items)
   const skeletons = items.map((item) => item.skeleton)
-  const numbers = new Map<object, number>()
-  for (const [k, skeleton] of skeletons.entries()) numbers.set(skeleton, k)
+  const numbers = numbersOf(skeletons)
   const maps = indexMaps(listsOf(skeletons, places), () => {
     throw new KeyFailed()
   })

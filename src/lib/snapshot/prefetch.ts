@@ -8,7 +8,8 @@
 import {readdir} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 
-import {type Allocate, readBytes} from './text-file.js'
+import {SNAPSHOT_FILES} from './files.js'
+import {type Allocate, readBytes, sharedBuffer} from './text-file.js'
 
 /** Started reads by absolute path; undefined when the read failed. */
 const started = new Map<string, Promise<Buffer | undefined>>()
@@ -35,11 +36,11 @@ export async function takePrefetched(path: string): Promise<Buffer | undefined> 
  * memory, for its scan thread) and the IPv4 rules of the nodes asked for (all nodes when none is
  * named; not at all when there are many, as a named node's rules alone would do).
  */
-export function prefetchSnapshot(dir: string, nodes: string[], allocateCluster?: Allocate): void {
-  prefetch(join(dir, 'cluster.json'), allocateCluster)
-  const rules = (node: string) => prefetch(join(dir, 'nodes', node, 'iptables-save.txt'))
+export function prefetchSnapshot(dir: string, nodes: string[], allocateCluster: Allocate = sharedBuffer): void {
+  prefetch(join(dir, SNAPSHOT_FILES.cluster), allocateCluster)
+  const rules = (node: string) => prefetch(join(dir, SNAPSHOT_FILES.nodes, node, SNAPSHOT_FILES.iptables))
   if (nodes.length > 0) return nodes.forEach(rules)
-  readdir(join(dir, 'nodes'), {withFileTypes: true})
+  readdir(join(dir, SNAPSHOT_FILES.nodes), {withFileTypes: true})
     .then((entries) => {
       const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name)
       if (names.length <= MAX_NODES) names.forEach(rules)

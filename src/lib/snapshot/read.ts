@@ -12,18 +12,12 @@ import {type ClusterIndex, indexCluster} from './cluster-index.js'
 import {parseClusterJson} from './cluster-json.js'
 import {parseJsonText} from './json-file.js'
 import {readClusterJsonInThread} from './cluster-thread.js'
+import {SNAPSHOT_FILES} from './files.js'
 import {takePrefetched} from './prefetch.js'
 import {type Allocate, decodeText, readBytes, sharedBuffer} from './text-file.js'
 import type {ClusterObjects, NodeCapture, NodeMeta, RulesText, Snapshot} from './types.js'
 
-export const SNAPSHOT_FILES = {
-  cluster: 'cluster.json',
-  nodes: 'nodes',
-  iptables: 'iptables-save.txt',
-  ip6tables: 'ip6tables-save.txt',
-  addresses: 'addresses.txt',
-  meta: 'meta.json',
-} as const
+export {SNAPSHOT_FILES}
 
 export interface ReadSnapshotOptions {
   /**

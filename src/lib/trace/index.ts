@@ -32,9 +32,14 @@ export interface TraceSnapshotOptions extends TargetOptions {
 }
 
 
+/** Whether a target names a Service (`svc/NAME`) rather than an address. */
+function isServiceTarget(target: string): boolean {
+  return /^(svc|service|services)\//.test(target)
+}
+
 /** Which rules to read: IPv6 for an IPv6 address or a Service whose primary family is IPv6. */
-function targetFamily(opts: TraceSnapshotOptions, cluster: ClusterIndex | null): 4 | 6 {
-  if (/^(svc|service|services)\//.test(opts.target)) {
+function targetFamily(opts: Pick<TraceSnapshotOptions, 'target' | 'namespace'>, cluster: ClusterIndex | null): 4 | 6 {
+  if (isServiceTarget(opts.target)) {
     const svc = cluster?.service(opts.namespace ?? 'default', opts.target.slice(opts.target.indexOf('/') + 1))
     return svc?.spec.ipFamilies?.[0] === 'IPv6' ? 6 : 4
   }
@@ -92,7 +97,7 @@ function interfaceRoutes(node: NodeCapture, cluster: ClusterIndex | null): {rout
  * whole dump (to suggest close names), as does a target resolveTarget will reject: it fails there.
  */
 function scopeFor(dump: IptablesDump, node: NodeCapture, cluster: ClusterIndex | null, opts: TraceSnapshotOptions): IptablesDump {
-  if (/^(svc|service|services)\//.test(opts.target)) {
+  if (isServiceTarget(opts.target)) {
     const name = opts.target.slice(opts.target.indexOf('/') + 1)
     const namespace = opts.namespace ?? 'default'
     return scopeDumpByName(dump, namespace, name, servicePortNames(cluster?.service(namespace, name))) ?? dump
@@ -138,10 +143,9 @@ function traceNode(snapshot: Snapshot, node: NodeCapture, cluster: ClusterIndex 
  * traceSnapshot, which parses again and reports them in their usual order.
  */
 export function parseAhead(nodes: NodeCapture[], opts: Pick<TraceSnapshotOptions, 'target' | 'parse'> & {nodes?: string[]}): void {
-  const service = /^(svc|service|services)\//.test(opts.target)
+  const family = targetFamily(opts, null)
   for (const node of nodes) {
     if (opts.nodes?.length && !opts.nodes.includes(node.name)) continue
-    const family = service ? (node.iptables ? 4 : 6) : familyOf(splitHostPort(opts.target).host)
     try {
       opts.parse(node, family)
     } catch {
