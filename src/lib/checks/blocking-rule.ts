@@ -20,8 +20,12 @@ const TERMINAL_TARGETS = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'REJECT',
  */
 function endsChain(rule: Rule): boolean {
   const target = targetNameOf(rule)
-  if (!target) return false
-  return targetIsGoto(rule) || TERMINAL_TARGETS.has(target) || isPerServiceChain(target)
+  return target !== undefined && endsChainTarget(target, targetIsGoto(rule))
+}
+
+/** endsChain from the target's name and whether it is a -g. */
+export function endsChainTarget(target: string, goto: boolean): boolean {
+  return goto || TERMINAL_TARGETS.has(target) || isPerServiceChain(target)
 }
 
 /**
@@ -55,6 +59,17 @@ export function certainlyConditional(rule: Rule): boolean {
   const open = raw.indexOf('"')
   const close = open < 0 ? -1 : raw.indexOf('"', open + 1)
   if (open >= 0 && (close < 0 || raw.indexOf('"', close + 1) >= 0 || raw.includes('\\'))) return conditionalOutsideComment(rule)
+  return conditionWordOutsideQuotes(raw)
+}
+
+/**
+ * certainlyConditional for a line with at most one `"..."` section and no backslash (what the
+ * fast scan lets through): "outside the comment" is then "before the opening quote or after the
+ * closing one".
+ */
+export function conditionWordOutsideQuotes(raw: string): boolean {
+  const open = raw.indexOf('"')
+  const close = open < 0 ? -1 : raw.indexOf('"', open + 1)
   for (let at = raw.indexOf(' -'); at >= 0; at = raw.indexOf(' -', at + 2)) {
     if (at > open && at < close) at = close - 1 // inside the quoted comment: search on from its closing quote
     else if (isConditionWordAt(raw, at)) return true

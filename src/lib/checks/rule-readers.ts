@@ -1,31 +1,55 @@
 /**
  * What the rules view reads from single rules: a KUBE-SEP chain's DNAT, a KUBE-SERVICES entry,
- * a "has no endpoints" rule. Each reads the line's facts (rule-facts.ts) and decodes nothing
- * when the line is in one of kube-proxy's plain shapes.
+ * a "has no endpoints" rule. Each reads a RuleLine (rule-lines.ts): a parsed rule or a scanned
+ * line, with the same answers, decoding nothing when the line is in one of kube-proxy's plain
+ * shapes. The records keep their rule as a RuleRef, made only when a finding points at it.
  */
 import {classifyChain, type ChainKind} from '../kube-proxy/names.js'
 import {isPlainIpv4Endpoint} from '../kube-proxy/line-shapes.js'
-import {destinationOf, dnatDestinationOf, firstDestinationPort, protocolCriterionOf} from '../kube-proxy/rule-facts.js'
 import {CANONICAL_IPV4_ENDPOINT, formatEndpoint, parseEndpoint} from '../net/ip.js'
-import {targetNameOf} from '../parse/lazy-rule.js'
-import type {Chain, Rule} from '../parse/types.js'
+import type {Rule} from '../parse/types.js'
+import type {RuleLine, RuleRef} from './rule-lines.js'
 import {servicePortFromComment} from './service-names.js'
 
-export interface EndpointChain {
-  chain: string
+export {RuleRef} from './rule-lines.js'
+
+/** A KUBE-SEP chain: its Service port, its claim and where it sends traffic. */
+export class EndpointChain {
   servicePort?: string
   /** The Service port the chain's own comments name (what hash-mismatch verifies), when they do. */
   claimed?: string
   /** `ip:port` of the DNAT, as written in the rule (`[fd00::1]:80` for IPv6). */
   endpoint?: string
-  dnatRule?: Rule
+  dnatRef?: RuleRef
   /** Some nat rule jumps or goes to the chain (set by the rules view once the dump is read). */
-  used: boolean
+  used = false
+
+  constructor(
+    readonly chain: string,
+    servicePort: string | undefined,
+    claimed: string | undefined,
+  ) {
+    if (servicePort !== undefined) this.servicePort = servicePort
+    if (claimed !== undefined) this.claimed = claimed
+  }
+
+  get dnatRule(): Rule | undefined {
+    return this.dnatRef?.rule
+  }
+
+  /** Reads one rule of the chain, in order: the first DNAT with a destination is the endpoint. */
+  readRule(line: RuleLine): void {
+    if (this.dnatRef !== undefined || line.target !== 'DNAT') return // only the DNAT rule, not the MARK-MASQ one
+    const destination = line.dnatDestination()
+    if (destination === undefined) return
+    this.endpoint = canonicalEndpoint(destination)
+    this.dnatRef = line.ref()
+  }
 }
 
 /** A nat KUBE-SERVICES rule that sends a destination to a per-service chain. */
 export interface ServiceEntryRule {
-  rule: Rule
+  readonly rule: Rule
   servicePort?: string
   /** The destination address without its /32 or /128. */
   address?: string
@@ -35,7 +59,7 @@ export interface ServiceEntryRule {
 }
 
 export interface NoEndpointsRule {
-  rule: Rule
+  readonly rule: Rule
   servicePort: string
   /** "has no local endpoints" (externalTrafficPolicy Local) rather than "has no endpoints". */
   local: boolean
@@ -44,43 +68,57 @@ export interface NoEndpointsRule {
 export const SERVICE_KINDS = new Set<ChainKind>(['svc', 'svl', 'ext', 'fw', 'xlb'])
 const NO_ENDPOINTS_COMMENT = /has no (local )?endpoints/
 
-export function readEndpointChain(chain: Chain, servicePort: string | undefined, claimed: string | undefined): EndpointChain {
-  const endpointChain: EndpointChain = {chain: chain.name, servicePort, claimed, used: false}
-  for (const rule of chain.rules) {
-    if (targetNameOf(rule) !== 'DNAT') continue // read only the DNAT rule, not the MARK-MASQ one
-    const destination = dnatDestinationOf(rule)
-    if (destination !== undefined) {
-      endpointChain.endpoint = canonicalEndpoint(destination)
-      endpointChain.dnatRule = rule
-      break
-    }
+class ServiceEntry implements ServiceEntryRule {
+  servicePort?: string
+  address?: string
+  port?: number
+  protocol?: string
+
+  constructor(
+    private readonly ref: RuleRef,
+    readonly target: string,
+  ) {}
+
+  get rule(): Rule {
+    return this.ref.rule
   }
-  return endpointChain
 }
 
-export function readServiceEntry(rule: Rule): ServiceEntryRule | undefined {
-  const target = targetNameOf(rule)
+export function readServiceEntry(line: RuleLine): ServiceEntryRule | undefined {
+  const target = line.target
   if (!target || !SERVICE_KINDS.has(classifyChain(target))) return undefined
-  const criterion = destinationOf(rule)
+  const criterion = line.destination()
   const destination = criterion && !criterion.negated ? criterion.value : undefined
-  const protocol = protocolCriterionOf(rule)
-  return {
-    rule,
-    target,
-    servicePort: servicePortFromComment(rule.comment),
-    address: destination?.replace(/\/(32|128)$/, ''),
-    port: firstDestinationPort(rule),
-    protocol: protocol && !protocol.negated ? protocol.value.toLowerCase() : undefined,
+  const protocol = line.protocol()
+  const entry = new ServiceEntry(line.ref(), target)
+  entry.servicePort = servicePortFromComment(line.comment())
+  entry.address = destination?.replace(/\/(32|128)$/, '')
+  entry.port = line.firstDestinationPort()
+  entry.protocol = protocol && !protocol.negated ? protocol.value.toLowerCase() : undefined
+  return entry
+}
+
+class NoEndpoints implements NoEndpointsRule {
+  constructor(
+    private readonly ref: RuleRef,
+    readonly servicePort: string,
+    readonly local: boolean,
+  ) {}
+
+  get rule(): Rule {
+    return this.ref.rule
   }
 }
 
 /** The REJECT/DROP rule's "has no (local) endpoints" claim, or undefined. */
-export function readNoEndpointsRule(rule: Rule): NoEndpointsRule | undefined {
-  const match = rule.comment ? NO_ENDPOINTS_COMMENT.exec(rule.comment) : null
-  const target = targetNameOf(rule)
-  if (!match || (target !== 'REJECT' && target !== 'DROP')) return undefined
-  const servicePort = servicePortFromComment(rule.comment)
-  return servicePort ? {rule, servicePort, local: Boolean(match[1])} : undefined
+export function readNoEndpointsRule(line: RuleLine): NoEndpointsRule | undefined {
+  const target = line.target
+  if (target !== 'REJECT' && target !== 'DROP') return undefined
+  const comment = line.comment()
+  const match = comment ? NO_ENDPOINTS_COMMENT.exec(comment) : null
+  if (!match) return undefined
+  const servicePort = servicePortFromComment(comment)
+  return servicePort ? new NoEndpoints(line.ref(), servicePort, Boolean(match[1])) : undefined
 }
 
 /** `ip:port` in one canonical spelling, so rule text and API addresses compare equal. */

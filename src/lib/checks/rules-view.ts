@@ -12,30 +12,37 @@
  * the jump that reaches it.
  */
 import {classifyChain, isPerServiceChain, KUBE_SERVICES, type ChainKind} from '../kube-proxy/names.js'
+import {DeferredChain} from '../parse/deferred-chain.js'
+import type {ScannedLine} from '../parse/scanned-lines.js'
 import type {Chain, IptablesDump, IpFamily, Rule} from '../parse/types.js'
-import {mayHaveModule, targetNameOf} from '../parse/lazy-rule.js'
-import {isAffinityCheck, probabilitiesCertainlyInRange, randomProbabilityOf} from '../kube-proxy/rule-facts.js'
-import {blocksLaterRules} from './blocking-rule.js'
-import {
-  readEndpointChain,
-  readNoEndpointsRule,
-  readServiceEntry,
-  SERVICE_KINDS,
-  type EndpointChain,
-  type NoEndpointsRule,
-  type ServiceEntryRule,
-} from './rule-readers.js'
+import {EndpointChain, readNoEndpointsRule, readServiceEntry, SERVICE_KINDS, type NoEndpointsRule, type ServiceEntryRule} from './rule-readers.js'
+import {ParsedRuleLine, ScannedRuleLine, type RuleLine, type RuleRef} from './rule-lines.js'
 import {serviceChainHash, servicePortFromComment} from './service-names.js'
 
-export {canonicalEndpoint, type EndpointChain, type NoEndpointsRule, type ServiceEntryRule} from './rule-readers.js'
+export {canonicalEndpoint, EndpointChain, type NoEndpointsRule, type ServiceEntryRule} from './rule-readers.js'
 
-export interface EndpointJump {
-  rule: Rule
-  sepChain: string
-  /** The `--probability` of the rule; undefined when it has no statistic match. */
-  probability?: number
+/** A cascade rule that sends traffic to a KUBE-SEP chain. */
+export class EndpointJump {
   /** The DNAT address of its KUBE-SEP chain (filled once the whole dump is read). */
-  endpoint?: string
+  endpoint?: string = undefined
+
+  constructor(
+    private readonly ref: RuleRef,
+    readonly sepChain: string,
+    /** The `--probability` of the rule; undefined when it has no statistic match. */
+    readonly probability: number | undefined,
+    /** The packets of the rule's counters (`iptables-save -c`); undefined without counters. */
+    readonly packets: number | undefined,
+  ) {}
+
+  get rule(): Rule {
+    return this.ref.rule
+  }
+
+  /** 1-based position of the rule in its chain. */
+  get index(): number {
+    return this.ref.index
+  }
 }
 
 /** A chain that spreads traffic over endpoints: KUBE-SVC, KUBE-SVL, KUBE-XLB. */
@@ -132,14 +139,13 @@ export function buildRulesView(dump: IptablesDump, opts: {origin?: string; hashI
     ruleCount: 0,
   }
   const names: ServicePortNames = {hashIndex: opts.hashIndex, seen: new Map()}
+  const reader = new ChainReader()
   for (const table of dump.tables) {
     const reading: TableReading = {view, table: table.name, chains: new Map(), targets: new Set(), names, endpointChainAt: []}
     view.chains.set(table.name, reading.chains)
     for (const chain of table.chains) {
       reading.chains.set(chain.name, chain)
-      view.ruleCount += chain.rules.length
-      if (table.name === 'nat') readNatChain(reading, chain)
-      else readOtherChain(reading, chain)
+      view.ruleCount += reader.read(reading, chain)
     }
     const unknown = resolveTargets(reading)
     if (table.name === 'nat') {
@@ -153,49 +159,112 @@ export function buildRulesView(dump: IptablesDump, opts: {origin?: string; hashI
 }
 
 /**
- * Notes the rule's target (unless the caller links it itself) and whether the rule hides the
- * rules after it (the last rule hides none; only the first such rule of a chain is kept).
+ * Reads one chain rule by rule, in one pass: from the parser's scanned lines when the chain
+ * offers them (no rule objects: see scanned-lines.ts), else from its rules. Both give the same
+ * view (test/lib/checks/view-lines.test.ts holds them to it).
  */
-function noteRule(reading: TableReading, chain: Chain, k: number, linked: boolean): void {
-  const rule = chain.rules[k]
-  // targetNameOf: the name without decoding a lazily parsed rule (most rules are never decoded).
-  const target = linked ? undefined : targetNameOf(rule)
-  if (target) reading.targets.add(target)
-  if (k < chain.rules.length - 1 && blocksLaterRules(rule) && reading.view.blockedChains.at(-1)?.chain !== chain) {
-    reading.view.blockedChains.push({table: reading.table, chain, stop: k})
-  }
-}
+class ChainReader {
+  private readonly parsed = new ParsedRuleLine()
+  private readonly scanned = new ScannedRuleLine()
+  // The chain being read, and what is learnt of it on the way.
+  private reading!: TableReading
+  private chain!: Chain
+  private kind: ChainKind = 'other'
+  private nat = false
+  private named = false
+  private commented: string | undefined
+  private cascade: Cascade | undefined
+  private endpointChain: EndpointChain | undefined
+  private services = false
+  private blocked = false
+  /** How many rules the chain has (0 until its first rule is read). */
+  private ruleCount = 0
+  private readonly visitScanned = (line: ScannedLine): void => this.readRule(this.scanned.of(line, this.chain), line.index - 1, line.count)
 
-function readOtherChain(reading: TableReading, chain: Chain): void {
-  for (let k = 0; k < chain.rules.length; k++) {
-    noteRule(reading, chain, k, false)
-    const noEndpoints = readNoEndpointsRule(chain.rules[k])
-    if (noEndpoints) reading.view.noEndpointRules.push(noEndpoints)
-  }
-}
-
-function readNatChain(reading: TableReading, chain: Chain): void {
-  const view = reading.view
-  const kind = classifyChain(chain.name)
-  const named = SERVICE_KINDS.has(kind) || kind === 'sep'
-  const commented = named ? commentServicePort(chain, reading.names) : undefined
-  if (commented && kind !== 'sep') view.commentService.set(chain.name, commented)
-  const servicePort = named ? nameServiceChain(view, chain, reading.names, commented) : undefined
-  if (CASCADE_KINDS.has(kind)) view.cascades.push(readCascade(reading, chain, kind, servicePort))
-  else {
-    for (let k = 0; k < chain.rules.length; k++) {
-      noteRule(reading, chain, k, false)
-      noteUnsettledStatistic(view, chain.rules[k])
+  /** Reads the chain into the reading's view; returns how many rules it has. */
+  read(reading: TableReading, chain: Chain): number {
+    this.start(reading, chain)
+    if (!(chain instanceof DeferredChain && chain.scanLines(this.visitScanned))) {
+      const rules = chain.rules
+      for (let k = 0; k < rules.length; k++) this.readRule(this.parsed.of(rules[k]), k, rules.length)
     }
+    this.finish()
+    return this.ruleCount
   }
-  const endpointChain = kind === 'sep' ? readEndpointChain(chain, servicePort, commented) : undefined
-  if (endpointChain) view.endpointChains.set(chain.name, endpointChain)
-  reading.endpointChainAt.push(endpointChain)
-  if (chain.name === KUBE_SERVICES) {
-    for (const rule of chain.rules) {
-      const entry = readServiceEntry(rule)
+
+  private start(reading: TableReading, chain: Chain): void {
+    this.reading = reading
+    this.chain = chain
+    this.nat = reading.table === 'nat'
+    this.kind = this.nat ? classifyChain(chain.name) : 'other'
+    this.named = SERVICE_KINDS.has(this.kind) || this.kind === 'sep'
+    this.commented = undefined
+    this.cascade = CASCADE_KINDS.has(this.kind) ? {chain: chain.name, kind: this.kind, servicePort: undefined, jumps: [], affinity: false} : undefined
+    this.endpointChain = this.kind === 'sep' ? new EndpointChain(chain.name, undefined, undefined) : undefined
+    this.services = this.nat && chain.name === KUBE_SERVICES
+    this.blocked = false
+    this.ruleCount = 0
+  }
+
+  /** Rule k (0-based) of `count`. */
+  private readRule(line: RuleLine, k: number, count: number): void {
+    this.ruleCount = count
+    const view = this.reading.view
+    // The chain's Service port, as its comments name it: the first rule whose comment does.
+    if (this.named && this.commented === undefined) {
+      const named = servicePortFromComment(line.comment())
+      if (named) this.commented = canonicalName(this.reading.names, named)
+    }
+    let linked = false
+    if (this.cascade) linked = readCascadeRule(this.cascade, line)
+    this.noteRule(line, k, count, linked)
+    if (!this.nat) {
+      const noEndpoints = readNoEndpointsRule(line)
+      if (noEndpoints) view.noEndpointRules.push(noEndpoints)
+      return
+    }
+    if (line.unsettledStatistic()) view.unsettledStatisticRules.push(line.ref().rule)
+    this.endpointChain?.readRule(line)
+    if (this.services) {
+      const entry = readServiceEntry(line)
       if (entry) view.serviceRules.push(entry)
     }
+  }
+
+  /**
+   * Notes the rule's target (unless its cascade links it itself) and whether the rule hides the
+   * rules after it (the last rule hides none; only the first such rule of a chain is kept).
+   */
+  private noteRule(line: RuleLine, k: number, count: number, linked: boolean): void {
+    const target = linked ? undefined : line.target
+    if (target) this.reading.targets.add(target)
+    if (!this.blocked && k < count - 1 && line.blocksLaterRules()) {
+      this.blocked = true
+      this.reading.view.blockedChains.push({table: this.reading.table, chain: this.chain, stop: k})
+    }
+  }
+
+  /** What needs the whole chain read: its Service port (comments first, then hash) and records. */
+  private finish(): void {
+    const {view, names} = this.reading
+    const chain = this.chain
+    if (this.nat) {
+      if (this.commented && this.kind !== 'sep') view.commentService.set(chain.name, this.commented)
+      const servicePort = this.named ? nameServiceChain(view, chain, names, this.commented) : undefined
+      if (this.cascade) {
+        this.cascade.servicePort = servicePort
+        view.cascades.push(this.cascade)
+      }
+      const endpointChain = this.endpointChain
+      if (endpointChain) {
+        if (servicePort !== undefined) endpointChain.servicePort = servicePort
+        if (this.commented !== undefined) endpointChain.claimed = this.commented
+        view.endpointChains.set(chain.name, endpointChain)
+      }
+      this.reading.endpointChainAt.push(endpointChain)
+    }
+    this.cascade = undefined
+    this.endpointChain = undefined
   }
 }
 
@@ -225,47 +294,21 @@ function canonicalName(names: ServicePortNames, servicePort: string): string {
   return servicePort
 }
 
-function commentServicePort(chain: Chain, names: ServicePortNames): string | undefined {
-  for (const rule of chain.rules) {
-    const named = servicePortFromComment(rule.comment)
-    if (named) return canonicalName(names, named)
-  }
-  return undefined
-}
-
 function hashServicePort(chain: Chain, hashIndex?: Map<string, string>): string | undefined {
   const hash = serviceChainHash(chain.name)
   return hash ? hashIndex?.get(hash) : undefined
 }
 
-function readCascade(reading: TableReading, chain: Chain, kind: ChainKind, servicePort?: string): Cascade {
-  const cascade: Cascade = {chain: chain.name, kind, servicePort, jumps: [], affinity: false}
-  for (let k = 0; k < chain.rules.length; k++) {
-    const rule = chain.rules[k]
-    const jumps = cascade.jumps.length
-    readCascadeRule(cascade, rule)
-    // Right after reading the same line, so the line facts are still at hand. A jump's target
-    // is linked to its KUBE-SEP chain by linkCascadesToEndpointChains, not collected.
-    noteRule(reading, chain, k, cascade.jumps.length > jumps)
-    noteUnsettledStatistic(reading.view, rule)
-  }
-  return cascade
-}
-
-function readCascadeRule(cascade: Cascade, rule: Rule): void {
-  const target = targetNameOf(rule)
-  if (!target || !target.startsWith('KUBE-SEP-')) return
-  if (isAffinityCheck(rule)) {
+/** Reads one rule of a cascade; true when it is a jump to a KUBE-SEP chain (linked later, one by one). */
+function readCascadeRule(cascade: Cascade, line: RuleLine): boolean {
+  const target = line.target
+  if (!target || !target.startsWith('KUBE-SEP-')) return false
+  if (line.isAffinityCheck()) {
     cascade.affinity = true
-    return
+    return false
   }
-  // endpoint is set by linkCascadesToEndpointChains; declared here so every jump has one shape.
-  cascade.jumps.push({rule, sepChain: target, probability: randomProbabilityOf(rule), endpoint: undefined})
-}
-
-/** Collects the rare nat rule whose statistic probabilities the line does not show in range (see RulesView). */
-function noteUnsettledStatistic(view: RulesView, rule: Rule): void {
-  if (mayHaveModule(rule, 'statistic') && !probabilitiesCertainlyInRange(rule)) view.unsettledStatisticRules.push(rule)
+  cascade.jumps.push(new EndpointJump(line.ref(), target, line.randomProbability(), line.packets))
+  return true
 }
 
 /**

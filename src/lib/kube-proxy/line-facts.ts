@@ -45,6 +45,15 @@ export function cachedLineFacts(rule: Rule): Readonly<LineFacts> | undefined {
   return rule === lastRule && lastSimple && !(rule as LazyRule).decoded ? facts : undefined
 }
 
+/**
+ * The facts of a rule line that has no rule object (a line the parser scanned only: see
+ * scanned-lines.ts), or undefined when it is not in the simple shape: then read its rule.
+ */
+export function lineFactsOf(raw: string): Readonly<LineFacts> | undefined {
+  lastRule = undefined // the shared facts are about to describe another line
+  return scanner.scanLine(raw) ? facts : undefined
+}
+
 /** The text of a span the facts point at (a new string each call). */
 export function spanText(start: number, end: number): string {
   return facts.raw.slice(start, end)

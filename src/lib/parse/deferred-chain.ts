@@ -10,11 +10,14 @@
  * It behaves as a plain Chain: `rules` is an enumerable accessor (so deep equality and for..in
  * see it), JSON has the same keys in the same order, and assigning `rules` works.
  */
+import type {LineVisitor} from './scanned-lines.js'
 import type {Chain, Counters, Rule} from './types.js'
 
 /** Who turns a run of lines back into rules (fast-rules.ts). */
 export interface RuleSource {
   rulesOf(table: string, chain: string, first: number, firstLine: number, count: number): Rule[]
+  /** Visits the run's lines without making rules; false when they must be read as rules (see scanned-lines.ts). */
+  scanLines(table: string, first: number, firstLine: number, count: number, visit: LineVisitor): boolean
 }
 
 export class DeferredChain implements Chain {
@@ -49,6 +52,16 @@ export class DeferredChain implements Chain {
       this.#rules = this.#count === 0 ? [] : this.#source.rulesOf(this.#table, this.name, this.#first, this.#firstLine, this.#count)
     }
     return this.#rules
+  }
+
+  /**
+   * Visits the chain's rule lines without making a rule of any (scanned-lines.ts), for readers
+   * of every rule of a big dump. false, with nothing visited, when the rules were read already
+   * or a line needs reading as a rule (to report it): read `rules` then.
+   */
+  scanLines(visit: LineVisitor): boolean {
+    if (this.#rules !== undefined) return false
+    return this.#count === 0 || this.#source.scanLines(this.#table, this.#first, this.#firstLine, this.#count, visit)
   }
 
   set rules(rules: Rule[]) {

@@ -17,6 +17,7 @@ import {DeferredChain, type RuleSource} from './deferred-chain.js'
 import {parseCounters, type ChainFactory, type DumpBuilder} from './dump-builder.js'
 import {FastRuleScanner, wordEnd} from './fast-scan.js'
 import {parseRuleLine} from './iptables-rule.js'
+import {LineRunScanner, type LineVisitor} from './scanned-lines.js'
 import type {GarbageCheck} from './garbage.js'
 import {factsOfScan, LazyRule, type LineScanner, packComment, packDestination, packFlags, scannedJumpToChain, type LazyFacts} from './lazy-rule.js'
 import {issueAt} from './issues.js'
@@ -104,6 +105,15 @@ export class FastRuleReader implements RuleSource, ChainFactory, LineScanner {
   /** ChainFactory: while deferring, declared chains read their rules on demand. */
   newChain(table: string, name: string, line: number, policy: string | undefined, counters: Counters | undefined): Chain {
     return new DeferredChain(name, policy !== undefined, policy, counters, line, table, this)
+  }
+
+  private lineRuns: LineRunScanner | undefined
+
+  /** RuleSource: a deferred chain's lines without rules, once the whole dump is read (jumps are checked against it). */
+  scanLines(table: string, first: number, firstLine: number, count: number, visit: LineVisitor): boolean {
+    if (!this.finished) return false
+    this.lineRuns ??= new LineRunScanner(this.text, this.garbage)
+    return this.lineRuns.visit(this.builder.chainsOf(table), first, firstLine, count, visit)
   }
 
   /** RuleSource: the rules of a deferred chain's run of `count` lines from offset `first`. */

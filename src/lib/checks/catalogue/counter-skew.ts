@@ -24,7 +24,7 @@ export const counterSkew: Check = {
     for (const view of ctx.node.views) {
       for (const cascade of view.cascades) {
         if (cascade.affinity || cascade.jumps.length < 2) continue
-        const observed = cascade.jumps.map((j) => j.rule.counters?.packets)
+        const observed = cascade.jumps.map((j) => j.packets)
         if (observed.some((c) => c === undefined)) continue
         const raw = effectiveShares(cascade.jumps.map((j) => j.probability))
         const sum = raw.reduce((a, b) => a + b, 0)

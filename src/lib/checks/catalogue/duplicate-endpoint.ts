@@ -17,7 +17,7 @@ export const duplicateEndpoint: Check = {
           const key = jump.endpoint ?? jump.sepChain
           const first = seen.get(key)
           if (first === undefined) {
-            seen.set(key, jump.rule.index)
+            seen.set(key, jump.index)
             continue
           }
           findings.push(
@@ -25,7 +25,7 @@ export const duplicateEndpoint: Check = {
               service: cascade.servicePort,
               endpoint: key.includes(':') ? key : undefined,
               rule: jump.rule,
-              message: `${ctx.node.capture.name}: ${cascade.chain} rules ${first} and ${jump.rule.index} both send ${cascade.servicePort ?? 'the Service'} traffic to ${key}`,
+              message: `${ctx.node.capture.name}: ${cascade.chain} rules ${first} and ${jump.index} both send ${cascade.servicePort ?? 'the Service'} traffic to ${key}`,
               hint: 'restart kube-proxy on the node so it rewrites the chain; check the EndpointSlices for the same address listed twice',
             }),
           )
