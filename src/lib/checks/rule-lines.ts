@@ -50,6 +50,8 @@ export interface RuleLine {
   /** Packets of its counters, undefined without counters. */
   readonly packets: number | undefined
   readonly target: string | undefined
+  /** Position in its table of the chain the rule jumps to, when the reader knows it; -1 otherwise. */
+  readonly targetPosition: number
   comment(): string | undefined
   /** Matches every packet and never returns (unreachable-rule's blocker; see blocking-rule.ts). */
   blocksLaterRules(): boolean
@@ -87,6 +89,10 @@ export class ParsedRuleLine implements RuleLine {
 
   get target(): string | undefined {
     return targetNameOf(this.#rule)
+  }
+
+  get targetPosition(): number {
+    return -1
   }
 
   comment(): string | undefined {
@@ -161,6 +167,10 @@ export class ScannedRuleLine implements RuleLine {
     return this.#line.target
   }
 
+  get targetPosition(): number {
+    return this.#line.targetPosition
+  }
+
   comment(): string | undefined {
     const line = this.#line
     return line.commentStart < 0 ? undefined : line.text.slice(line.commentStart, line.commentEnd)
@@ -194,7 +204,7 @@ export class ScannedRuleLine implements RuleLine {
   }
 
   unsettledStatistic(): boolean {
-    if (!this.raw().includes('statistic')) return false // (mayHaveModule: no backslash got through the scan)
+    if (!this.#line.mentionsStatistic) return false // (mayHaveModule: no backslash got through the scan)
     const facts = this.facts()
     return facts ? facts.statistic && !(facts.probability > 0 && facts.probability <= 1) : !probabilitiesCertainlyInRange(this.rule())
   }

@@ -12,7 +12,9 @@
  * the jump that reaches it.
  */
 import {classifyChain, isPerServiceChain, KUBE_SERVICES, type ChainKind} from '../kube-proxy/names.js'
+import type {ChainLookup} from '../parse/chain-directory.js'
 import {DeferredChain} from '../parse/deferred-chain.js'
+import {chainsByName} from '../parse/dump-builder.js'
 import type {ScannedLine} from '../parse/scanned-lines.js'
 import type {Chain, IptablesDump, IpFamily, Rule} from '../parse/types.js'
 import {EndpointChain, readNoEndpointsRule, readServiceEntry, SERVICE_KINDS, type NoEndpointsRule, type ServiceEntryRule} from './rule-readers.js'
@@ -33,6 +35,8 @@ export class EndpointJump {
     readonly probability: number | undefined,
     /** The packets of the rule's counters (`iptables-save -c`); undefined without counters. */
     readonly packets: number | undefined,
+    /** Position of the KUBE-SEP chain in the nat table when the reader knew it, else -1 (found by name). */
+    readonly sepPosition: number,
   ) {}
 
   get rule(): Rule {
@@ -60,8 +64,8 @@ export interface RulesView {
   dump: IptablesDump
   family: IpFamily
   origin?: string
-  /** table → chain name → chain. */
-  chains: Map<string, Map<string, Chain>>
+  /** table → its chains by name (the parser's own lookup: no copy of 10^5 names). */
+  chains: Map<string, ChainLookup>
   /** nat chain → the Service port it belongs to (comments first, then hashes, then the cascade). */
   chainService: Map<string, string>
   /**
@@ -107,9 +111,14 @@ export function chainOf(view: RulesView, table: string, chain: string): Chain | 
 interface TableReading {
   view: RulesView
   table: string
-  chains: Map<string, Chain>
-  /** Every name a rule jumps or goes to, except cascade jumps to KUBE-SEP (linked one by one). */
+  chains: ChainLookup
+  /**
+   * Every name a rule jumps or goes to, except cascade jumps to KUBE-SEP (linked one by one) and
+   * jumps whose chain's position the reader knew (marked in `reached` instead).
+   */
   targets: Set<string>
+  /** 1 at the table position of each chain a rule jumps or goes to (see `targets`). */
+  reached: Uint8Array
   names: ServicePortNames
   /** nat: the KUBE-SEP record of the chain at each position of the table (undefined for others). */
   endpointChainAt: (EndpointChain | undefined)[]
@@ -141,12 +150,9 @@ export function buildRulesView(dump: IptablesDump, opts: {origin?: string; hashI
   const names: ServicePortNames = {hashIndex: opts.hashIndex, seen: new Map()}
   const reader = new ChainReader()
   for (const table of dump.tables) {
-    const reading: TableReading = {view, table: table.name, chains: new Map(), targets: new Set(), names, endpointChainAt: []}
+    const reading: TableReading = {view, table: table.name, chains: chainsByName(table), targets: new Set(), reached: new Uint8Array(table.chains.length), names, endpointChainAt: []}
     view.chains.set(table.name, reading.chains)
-    for (const chain of table.chains) {
-      reading.chains.set(chain.name, chain)
-      view.ruleCount += reader.read(reading, chain)
-    }
+    for (const chain of table.chains) view.ruleCount += reader.read(reading, chain)
     const unknown = resolveTargets(reading)
     if (table.name === 'nat') {
       linkCascadesToEndpointChains(reading, unknown)
@@ -236,8 +242,11 @@ class ChainReader {
    * rules after it (the last rule hides none; only the first such rule of a chain is kept).
    */
   private noteRule(line: RuleLine, k: number, count: number, linked: boolean): void {
-    const target = linked ? undefined : line.target
-    if (target) this.reading.targets.add(target)
+    if (!linked) {
+      const position = line.targetPosition
+      if (position >= 0) this.reading.reached[position] = 1
+      else if (line.target) this.reading.targets.add(line.target)
+    }
     if (!this.blocked && k < count - 1 && line.blocksLaterRules()) {
       this.blocked = true
       this.reading.view.blockedChains.push({table: this.reading.table, chain: this.chain, stop: k})
@@ -307,7 +316,7 @@ function readCascadeRule(cascade: Cascade, line: RuleLine): boolean {
     cascade.affinity = true
     return false
   }
-  cascade.jumps.push(new EndpointJump(line.ref(), target, line.randomProbability(), line.packets))
+  cascade.jumps.push(new EndpointJump(line.ref(), target, line.randomProbability(), line.packets, line.targetPosition))
   return true
 }
 
@@ -338,7 +347,7 @@ function linkCascadesToEndpointChains(reading: TableReading, unknown: Set<string
   const view = reading.view
   for (const cascade of view.cascades) {
     for (const jump of cascade.jumps) {
-      const sep = view.endpointChains.get(jump.sepChain)
+      const sep = jump.sepPosition >= 0 ? reading.endpointChainAt[jump.sepPosition] : view.endpointChains.get(jump.sepChain)
       if (!sep) {
         unknown.add(jump.sepChain)
         continue
@@ -354,14 +363,16 @@ function linkCascadesToEndpointChains(reading: TableReading, unknown: Set<string
 }
 
 /**
- * The per-service chains no rule reaches: a KUBE-SEP unless marked used, any other unless a
- * collected target names it (only cascade jumps to KUBE-SEP chains were left out of those).
+ * The per-service chains no rule reaches: a KUBE-SEP unless marked used (here too, when a jump
+ * reached its position), any other unless a jump reached its position or a collected target
+ * names it (only cascade jumps to KUBE-SEP chains were left out of those).
  */
 function collectUnusedServiceChains(reading: TableReading, chains: Chain[]): void {
   for (let k = 0; k < chains.length; k++) {
     const chain = chains[k]
     if (!isPerServiceChain(chain.name)) continue
     const sep = reading.endpointChainAt[k]
-    if (sep ? !sep.used : !reading.targets.has(chain.name)) reading.view.unusedServiceChains.push(chain)
+    if (sep && reading.reached[k] === 1) sep.used = true
+    if (sep ? !sep.used : reading.reached[k] === 0 && !reading.targets.has(chain.name)) reading.view.unusedServiceChains.push(chain)
   }
 }

@@ -113,7 +113,7 @@ export class FastRuleReader implements RuleSource, ChainFactory, LineScanner {
   scanLines(table: string, first: number, firstLine: number, count: number, visit: LineVisitor): boolean {
     if (!this.finished) return false
     this.lineRuns ??= new LineRunScanner(this.text, this.garbage)
-    return this.lineRuns.visit(this.builder.chainsOf(table), first, firstLine, count, visit)
+    return this.lineRuns.visit(this.builder.table(table).table.chains, first, firstLine, count, visit)
   }
 
   /** RuleSource: the rules of a deferred chain's run of `count` lines from offset `first`. */

@@ -10,10 +10,10 @@
  * which reports the problem as it always did: this is a faster way to the same facts, never a
  * laxer one.
  */
+import {ChainSpanIndex, spanEquals} from './chain-span-index.js'
 import type {Chain} from './types.js'
-import type {ChainLookup} from './chain-directory.js'
 import type {GarbageCheck} from './garbage.js'
-import {FastRuleScanner} from './fast-scan.js'
+import {Cursor, FastRuleScanner} from './fast-scan.js'
 import {scannedJumpToChain} from './lazy-rule.js'
 import {internWord} from './rule-scan.js'
 
@@ -37,13 +37,16 @@ export interface ScannedLine {
   targetEnd: number
   /** The target name (one string per distinct name, shared: compare with ===). undefined for none. */
   target: string | undefined
-  /** The chain of the table the rule jumps to (undefined: no target, or an extension target). */
+  /** The chain of the table the rule jumps to (undefined: no target, or an extension target), and its position in the table (-1 for none). */
   targetChain: Chain | undefined
+  targetPosition: number
   /** The -j target has options after it (`-j DNAT --to-destination …`). */
   targetHasOptions: boolean
   /** The first `-m comment --comment` value, quotes excluded; commentStart -1 when none. */
   commentStart: number
   commentEnd: number
+  /** The word "statistic" is somewhere in the line (else it certainly has no statistic match). */
+  mentionsStatistic: boolean
 }
 
 export type LineVisitor = (line: ScannedLine) => void
@@ -58,9 +61,10 @@ class LineFacts {
   commentStarts = new Int32Array(64)
   commentEnds = new Int32Array(64)
   options = new Uint8Array(64)
+  statistic = new Uint8Array(64)
   packets = new Float64Array(64)
   targets: (string | undefined)[] = []
-  chains: (Chain | undefined)[] = []
+  positions = new Int32Array(64)
 
   ensure(count: number): void {
     if (count <= this.starts.length) return
@@ -78,34 +82,39 @@ class LineFacts {
     this.commentStarts = grow(this.commentStarts, (n) => new Int32Array(n))
     this.commentEnds = grow(this.commentEnds, (n) => new Int32Array(n))
     this.options = grow(this.options, (n) => new Uint8Array(n))
+    this.statistic = grow(this.statistic, (n) => new Uint8Array(n))
+    this.positions = grow(this.positions, (n) => new Int32Array(n))
     this.packets = grow(this.packets, (n) => new Float64Array(n))
   }
 }
 
 export class LineRunScanner {
   private readonly scanner: FastRuleScanner
+  /** Where "statistic" next occurs: one search through the text for all lines (they are read in its order). */
+  private readonly statistic: Cursor
   private readonly facts = new LineFacts()
   private readonly names: string[] = new Array<string>(256).fill('')
   private readonly line: ScannedLine
-  /** The last target name found to be a chain, and the chain: most SEP chains jump to KUBE-MARK-MASQ. */
-  private lastName = ''
-  private lastChain: Chain | undefined
-  private lastLookup: ChainLookup | undefined
+  /** The table being read: its chains and their index (built once per table). */
+  private chains: readonly Chain[] = []
+  private index: ChainSpanIndex | undefined
+  private readonly indexes = new WeakMap<readonly Chain[], ChainSpanIndex>()
 
   constructor(
     private readonly text: string,
     private readonly garbage: GarbageCheck,
   ) {
     this.scanner = new FastRuleScanner(text)
-    this.line = {text, index: 0, count: 0, line: 0, lineStart: 0, start: 0, end: 0, packets: -1, targetStart: -1, targetEnd: -1, target: undefined, targetChain: undefined, targetHasOptions: false, commentStart: -1, commentEnd: -1}
+    this.statistic = new Cursor(text, 'statistic')
+    this.line = {text, index: 0, count: 0, line: 0, lineStart: 0, start: 0, end: 0, packets: -1, targetStart: -1, targetEnd: -1, target: undefined, targetChain: undefined, targetPosition: -1, targetHasOptions: false, commentStart: -1, commentEnd: -1, mentionsStatistic: false}
   }
 
   /**
    * Checks the run of `count` lines from offset `first` (line `firstLine`) of a chain of the
-   * table whose chains are `chains`, then visits them in order; false (nothing visited) when a
-   * line must be read as a rule to be reported on.
+   * table whose chains are `chains` (its whole list, in order), then visits them in order; false
+   * (nothing visited) when a line must be read as a rule to be reported on.
    */
-  visit(chains: ChainLookup, first: number, firstLine: number, count: number, visit: LineVisitor): boolean {
+  visit(chains: readonly Chain[], first: number, firstLine: number, count: number, visit: LineVisitor): boolean {
     // One run at a time (the facts are kept in place): a visit that asks for another gets false.
     if (this.visiting || !this.check(chains, first, count)) return false
     this.visiting = true
@@ -113,7 +122,6 @@ export class LineRunScanner {
       this.visitChecked(firstLine, count, visit)
     } finally {
       this.visiting = false
-      this.facts.chains.fill(undefined, 0, count) // hold no chain past the visit
     }
     return true
   }
@@ -134,24 +142,23 @@ export class LineRunScanner {
       line.targetStart = f.targetStarts[i]
       line.targetEnd = f.targetEnds[i]
       line.target = f.targets[i]
-      line.targetChain = f.chains[i]
+      const position = f.positions[i]
+      line.targetPosition = position
+      line.targetChain = position < 0 ? undefined : this.chains[position]
       line.targetHasOptions = f.options[i] === 1
       line.commentStart = f.commentStarts[i]
       line.commentEnd = f.commentEnds[i]
+      line.mentionsStatistic = f.statistic[i] === 1
       visit(line)
     }
   }
 
   /** Scans every line of the run into `facts`; false at the first one that needs the full reading. */
-  private check(chains: ChainLookup, first: number, count: number): boolean {
+  private check(chains: readonly Chain[], first: number, count: number): boolean {
     const text = this.text
     const f = this.facts
     f.ensure(count)
-    if (chains !== this.lastLookup) {
-      this.lastLookup = chains
-      this.lastName = ''
-      this.lastChain = undefined
-    }
+    this.indexOver(chains)
     let pos = first
     for (let i = 0; i < count; i++) {
       let end = text.indexOf('\n', pos)
@@ -175,38 +182,74 @@ export class LineRunScanner {
       f.options[i] = scan.targetHasOptions ? 1 : 0
       f.commentStarts[i] = scan.commentStart
       f.commentEnds[i] = scan.commentEnd
+      f.statistic[i] = this.statistic.within(pos, lineEnd) ? 1 : 0
       f.targets[i] = undefined
-      f.chains[i] = undefined
-      if (scan.targetStart >= 0 && !this.resolveTarget(chains, scan.targetStart, scan.targetEnd, scan.targetHasOptions, i)) return false
+      f.positions[i] = -1
+      if (scan.targetStart >= 0 && !this.resolveTarget(scan.targetStart, scan.targetEnd, scan.targetHasOptions, i)) return false
       pos = end + 1
     }
     // One expression over the run (or, once enough was read, over the whole text: see GarbageCheck).
     return this.garbage.cleanRange(first, pos > text.length ? text.length : pos)
   }
 
+  /** The index of the table's chains (a table that grew since its index was built gets a new one). */
+  private indexOver(chains: readonly Chain[]): void {
+    if (chains === this.chains && this.index?.size === chains.length) return
+    this.chains = chains
+    let index = this.indexes.get(chains)
+    if (index === undefined || index.size !== chains.length) this.indexes.set(chains, (index = new ChainSpanIndex(chains)))
+    this.index = index
+  }
+
   /** Names line i's target and finds its chain; false for a jump to a chain the table does not have. */
-  private resolveTarget(chains: ChainLookup, start: number, end: number, hasOptions: boolean, i: number): boolean {
-    const text = this.text
+  private resolveTarget(start: number, end: number, hasOptions: boolean, i: number): boolean {
     const f = this.facts
-    const last = this.lastName
-    if (end - start === last.length && text.startsWith(last, start)) {
-      f.targets[i] = last
-      f.chains[i] = this.lastChain
+    // Most lines jump to what a recent line did (KUBE-MARK-MASQ, DNAT): compared in place first.
+    const last = this.lastTarget
+    if (spanEquals(this.text, start, end, last.name) && last.options === hasOptions) {
+      f.targets[i] = last.name
+      f.positions[i] = last.position
       return true
     }
-    const name = internWord(this.names, text, start, end)
+    const known = this.recentTargets[this.text.charCodeAt(start + 5) & 7]
+    if (spanEquals(this.text, start, end, known.name) && known.options === hasOptions) {
+      f.targets[i] = known.name
+      f.positions[i] = known.position
+      this.lastTarget = known
+      return true
+    }
+    const found = this.findTarget(start, end, hasOptions, i)
+    if (found && f.targets[i] !== undefined) this.lastTarget = this.recentTargets[this.text.charCodeAt(start + 5) & 7] = {name: f.targets[i] as string, position: f.positions[i], options: hasOptions}
+    return found
+  }
+
+  private lastTarget: RecentTarget = NO_TARGET
+  /** The last target of each of a few buckets (by a character of the name). */
+  private readonly recentTargets: RecentTarget[] = new Array<RecentTarget>(8).fill(NO_TARGET)
+
+  private findTarget(start: number, end: number, hasOptions: boolean, i: number): boolean {
+    const f = this.facts
+    const position = (this.index as ChainSpanIndex).positionOf(this.text, start, end)
+    if (position >= 0) {
+      // The chain's own name: no new string, and its hash is computed once for every map it keys.
+      const name = this.chains[position].name
+      f.targets[i] = name
+      if (scannedJumpToChain(name, hasOptions)) f.positions[i] = position
+      return true
+    }
+    const name = internWord(this.names, this.text, start, end)
     f.targets[i] = name
-    if (!scannedJumpToChain(name, hasOptions)) return true
-    const chain = chains.get(name)
-    if (chain === undefined) return false
-    // The chain's own name: one string, its hash already computed (maps keyed by name find it fast).
-    f.targets[i] = chain.name
-    f.chains[i] = chain
-    this.lastName = chain.name
-    this.lastChain = chain
-    return true
+    return !scannedJumpToChain(name, hasOptions)
   }
 }
+
+interface RecentTarget {
+  name: string
+  position: number
+  options: boolean
+}
+
+const NO_TARGET: RecentTarget = {name: '', position: -1, options: false}
 
 /** The packets of `[packets:bytes]` at `start` (followed by a space, before `end`), -1 when malformed. */
 function readPackets(text: string, start: number, end: number): number {

@@ -44,5 +44,5 @@ export const missingChainJump: Check = {
 }
 
 function* rulesOf(view: RulesView, table: string): Generator<Rule> {
-  for (const chain of view.chains.get(table)?.values() ?? []) yield* chain.rules
+  for (const chain of view.dump.tables.find((t) => t.name === table)?.chains ?? []) yield* chain.rules
 }
