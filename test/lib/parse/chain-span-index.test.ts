@@ -6,7 +6,7 @@ const chain = (name: string): Chain => ({name, builtin: false, rules: []})
 
 describe('parse: ChainSpanIndex finds chains from spans of text', () => {
   // 5000 names that share long prefixes (like KUBE-SEP-…), plus a duplicate and near-misses.
-  const names = Array.from({length: 5000}, (_, k) => `KUBE-SEP-${k.toString(36).toUpperCase().padStart(16, 'A')}`)
+  const names = Array.from({length: 5000}, (_, k) => `KUBE-SEP-${k.toString(36).toUpperCase().padStart(16, '0')}`)
   const chains = [...names.map(chain), chain('PREROUTING'), chain(names[17])]
   const index = new ChainSpanIndex(chains)
   const text = ` -j ${names.join(' -j ')} -j PREROUTING -j KUBE-SEP-MISSING -j KUBE-SEP- -j PREROUTINGX`
