@@ -86,8 +86,7 @@ async function prepareRunMeanwhile(snapshot: Snapshot, opts: RunChecksOptions): 
   const checks = await clusterErrorsFirst(pending, () => selectChecks(opts.only, opts.skip))
   const allNodes: CheckedNode[] = []
   for (const capture of snapshot.nodes) {
-    const parsed = await clusterErrorsFirst(pending, () => opts.parse(capture))
-    allNodes.push(checkedNode(capture, parsed, await pending?.hashIndex))
+    allNodes.push(await clusterErrorsFirst(pending, () => checkedNode(capture, opts.parse(capture), pending?.hashIndex)))
   }
   const cluster = await pending?.expectations
   return {snapshot, checks, cluster, allNodes, selected: selectNodes(allNodes, opts.nodes)}
