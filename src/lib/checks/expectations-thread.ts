@@ -14,7 +14,7 @@
 import {deferredClusterPath} from '../snapshot/deferred-cluster.js'
 import type {ClusterObjects} from '../snapshot/types.js'
 import {buildExpectations, type ClusterExpectations, servicePortsHashIndex} from './expectations.js'
-import {startExpectationsThread, takeExpectationsThread, WORKER_FILE} from './expectations-start.js'
+import {startExpectationsThread, takeExpectationsThread} from './expectations-start.js'
 import {decodeExpectations} from './expectations-wire.js'
 
 export {startExpectationsThread}
