@@ -27,13 +27,15 @@ try {
 
 await esbuild.build({
   absWorkingDir: root,
-  // Worker threads: kpx check's (src/lib/checks/claims-thread.ts) and the cluster.json scan's
-  // (src/lib/snapshot/cluster-thread.ts), loaded by these names from next to their callers.
+  // Worker threads: kpx check's (src/lib/checks/claims-thread.ts, expectations-thread.ts) and the
+  // cluster.json scan's (src/lib/snapshot/cluster-thread.ts), loaded by these names from next to
+  // their callers.
   entryPoints: {
     main: 'dist/bundle/main.js',
     commands: 'dist/bundle/commands.js',
     'endpoint-claims-worker': 'dist/lib/checks/endpoint-claims-worker.js',
     'cluster-scan-worker': 'dist/lib/snapshot/cluster-scan-worker.js',
+    'expectations-worker': 'dist/lib/checks/expectations-worker.js',
   },
   outdir: 'dist/bundled',
   bundle: true,

@@ -11,8 +11,10 @@ import {readFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {startExpectationsThread} from '../lib/checks/expectations-start.js'
 import {startScanThread} from '../lib/snapshot/cluster-thread.js'
-import {prefetchSnapshot} from '../lib/snapshot/prefetch.js'
+import {SNAPSHOT_FILES} from '../lib/snapshot/files.js'
+import {prefetchRules, prefetchSnapshot} from '../lib/snapshot/prefetch.js'
 
 /** Runs the CLI of the package at `root` (the directory holding package.json) on process.argv. */
 export async function main(root: string): Promise<unknown> {
@@ -23,6 +25,13 @@ export async function main(root: string): Promise<unknown> {
   if (traced) {
     startScanThread()
     prefetchSnapshot(traced.dir, traced.nodes)
+  }
+  // `kpx check --snapshot DIR` builds its cluster side on a worker thread that reads cluster.json
+  // itself: it starts now, and DIR's rules are read meanwhile.
+  const checked = checkedSnapshot(process.argv.slice(2))
+  if (checked) {
+    startExpectationsThread(join(checked.dir, SNAPSHOT_FILES.cluster))
+    prefetchRules(checked.dir, [])
   }
   // (oclif is CommonJS: in the bundle, its exports are the default export of the chunk.)
   const oclif = (await import('@oclif/core/execute')) as typeof import('@oclif/core/execute') & {default?: typeof import('@oclif/core/execute')}
@@ -40,8 +49,17 @@ export async function main(root: string): Promise<unknown> {
  */
 export function tracedSnapshot(argv: string[]): {dir: string; nodes: string[]} | undefined {
   if (argv[0] !== 'trace') return undefined
-  const values = (flag: string) =>
-    argv.flatMap((arg, k) => (arg === flag && k + 1 < argv.length ? [argv[k + 1]] : arg.startsWith(flag + '=') ? [arg.slice(flag.length + 1)] : []))
-  const dir = values('--snapshot').at(-1)
-  return dir === undefined ? undefined : {dir, nodes: values('--node')}
+  const dir = flagValues(argv, '--snapshot').at(-1)
+  return dir === undefined ? undefined : {dir, nodes: flagValues(argv, '--node')}
+}
+
+/** The snapshot directory of `kpx check … --snapshot DIR` (check reads every node's rules, --node or not). */
+export function checkedSnapshot(argv: string[]): {dir: string} | undefined {
+  if (argv[0] !== 'check') return undefined
+  const dir = flagValues(argv, '--snapshot').at(-1)
+  return dir === undefined ? undefined : {dir}
+}
+
+function flagValues(argv: string[], flag: string): string[] {
+  return argv.flatMap((arg, k) => (arg === flag && k + 1 < argv.length ? [argv[k + 1]] : arg.startsWith(flag + '=') ? [arg.slice(flag.length + 1)] : []))
 }

@@ -1,12 +1,15 @@
 import * as Flags from '@oclif/core/flags'
+import {join} from 'node:path'
 
 import {withClaimsThread} from '../lib/checks/claims-thread.js'
+import {startExpectationsThread} from '../lib/checks/expectations-thread.js'
 import {failsAt, listChecks, renderJUnit, runChecksWithThread, type CheckReport, type Severity} from '../lib/checks/index.js'
 import {KpxCommand} from '../lib/command-base.js'
 import {ExitCode} from '../lib/errors.js'
 import {clusterFlags, colorFlag, liveNodeFlags, namespaceFlags, nodeFlag, sourceFlags} from '../lib/flags.js'
 import {renderCheckList, renderCheckReport} from '../lib/render/check.js'
 import {makeChalk} from '../lib/render/colors.js'
+import {SNAPSHOT_FILES} from '../lib/snapshot/files.js'
 import {captureLive} from '../lib/source/live.js'
 import {loadSnapshot} from '../lib/source/load.js'
 import {assertNoLateErrors, parseBothFamilies} from '../lib/source/parse-node.js'
@@ -45,9 +48,11 @@ Exit codes: 0 when nothing is at or above --fail-on, 1 when something is, 2 for 
     const json = this.jsonEnabled() || flags.output === 'json'
     if (flags.list) return this.emit({checks: listChecks()}, json, () => renderCheckList(listChecks(), {chalk}))
 
+    // The cluster side is built on a thread from cluster.json (unless kpx's start began it already).
+    if (flags.snapshot) startExpectationsThread(join(flags.snapshot, SNAPSHOT_FILES.cluster))
     // hash-mismatch hashes on a worker thread, started first: it is ready once the rules are read.
     return withClaimsThread(async (thread) => {
-      const snapshot = await loadSnapshot({snapshot: flags.snapshot, rules: flags.rules, nodeIps: flags['node-ip'], live: () => captureLive(flags, this)})
+      const snapshot = await loadSnapshot({snapshot: flags.snapshot, rules: flags.rules, nodeIps: flags['node-ip'], deferCluster: true, live: () => captureLive(flags, this)})
       const report = await runChecksWithThread(snapshot, {
         nodes: flags.node,
         only: flags.only,

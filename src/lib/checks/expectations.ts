@@ -29,7 +29,6 @@ export interface ExpectedEndpoint {
 export interface ExpectedServicePort {
   /** kube-proxy's service port name: `ns/svc:port`, or `ns/svc` for an unnamed port. */
   servicePort: string
-  service: Service
   protocol: string
   port: number
   clusterIPs: string[]
@@ -46,8 +45,11 @@ export interface ExpectedServicePort {
 
 export interface ClusterExpectations {
   ports: Map<string, ExpectedServicePort>
-  /** `ns/name` → Service. */
-  services: Map<string, Service>
+  /**
+   * `ns/name` of every Service. (Names only: the checks ask whether a Service exists, and a set of
+   * names crosses from the worker thread cheaply, where 10^4 Service objects would not.)
+   */
+  services: Set<string>
   /** Pod IP → `ns/name`. */
   podsByIp: Map<string, string>
   /** Chain hash → service port, to name comment-less chains. */
@@ -60,26 +62,59 @@ const SERVICE_NAME_LABEL = 'kubernetes.io/service-name'
 /** kube-proxy ignores Services (and their slices) carrying this label: another proxy serves them. */
 export const SERVICE_PROXY_NAME_LABEL = 'service.kubernetes.io/service-proxy-name'
 
-export function buildExpectations(objects: ClusterObjects): ClusterExpectations {
+/**
+ * @param hashIndex the Service ports' hash index when already built (servicePortsHashIndex of the
+ *   same objects): the worker thread sends it ahead of the rest (expectations-thread.ts).
+ */
+export function buildExpectations(objects: ClusterObjects, hashIndex = servicePortsHashIndex(objects.services)): ClusterExpectations {
   const slicesByService = new Map<string, EndpointSlice[]>()
   for (const slice of objects.endpointSlices) {
     const name = slice.metadata.labels?.[SERVICE_NAME_LABEL]
     if (!name || slice.addressType === 'FQDN') continue
     const key = `${slice.metadata.namespace ?? 'default'}/${name}`
-    slicesByService.set(key, [...(slicesByService.get(key) ?? []), slice])
+    const slices = slicesByService.get(key)
+    if (slices) slices.push(slice)
+    else slicesByService.set(key, [slice])
   }
   const ports = new Map<string, ExpectedServicePort>()
-  const services = new Map<string, Service>()
+  const services = new Set<string>()
   for (const service of objects.services) {
-    const key = `${service.metadata.namespace ?? 'default'}/${service.metadata.name}`
-    services.set(key, service)
+    const key = serviceKey(service)
+    services.add(key)
     for (const port of service.spec.ports ?? []) {
-      const expected = expectPort(key, service, port, slicesByService.get(key) ?? [])
+      const expected = expectPort(key, service, port, slicesByService.get(key) ?? NO_SLICES)
       ports.set(expected.servicePort, expected)
     }
   }
-  const hashIndex = buildHashIndex([...ports.values()].map((p) => ({name: p.servicePort, protocol: p.protocol})))
   return {ports, services, podsByIp: indexPodIps(objects.pods), hashIndex, nodeZones: indexNodeZones(objects.nodes)}
+}
+
+const NO_SLICES: EndpointSlice[] = []
+
+/**
+ * The chain hash index (buildHashIndex) of every port of these Services: the part of the
+ * expectations the rules view needs, from the Services alone. A port named twice (a repeated
+ * Service) hashes with the protocol of its last listing, as `ports` keeps it.
+ */
+export function servicePortsHashIndex(services: Service[]): Map<string, string> {
+  const protocols = new Map<string, string>()
+  for (const service of services) {
+    const key = serviceKey(service)
+    for (const port of service.spec.ports ?? []) protocols.set(servicePortName(key, port), protocolOf(port))
+  }
+  return buildHashIndex(Array.from(protocols, ([name, protocol]) => ({name, protocol})))
+}
+
+function serviceKey(service: Service): string {
+  return `${service.metadata.namespace ?? 'default'}/${service.metadata.name}`
+}
+
+function servicePortName(serviceKey: string, port: ServicePort): string {
+  return port.name ? `${serviceKey}:${port.name}` : serviceKey
+}
+
+function protocolOf(port: ServicePort): string {
+  return (port.protocol ?? 'TCP').toLowerCase()
 }
 
 /** The node as topology sees it: its name and, when cluster.json has the Node, its zone. */
@@ -98,15 +133,14 @@ function indexNodeZones(nodes: Node[]): Map<string, string> {
 }
 
 function expectPort(key: string, service: Service, port: ServicePort, slices: EndpointSlice[]): ExpectedServicePort {
-  const protocol = (port.protocol ?? 'TCP').toLowerCase()
+  const protocol = protocolOf(port)
   const clusterIPs = (service.spec.clusterIPs ?? [service.spec.clusterIP]).filter(
     (ip): ip is string => Boolean(ip) && ip !== 'None',
   )
   const byAddress = sliceEndpoints(slices, port.name ?? '', protocol)
-  const endpoints = [...byAddress.values()]
+  const endpoints = Array.from(byAddress.values())
   return {
-    servicePort: port.name ? `${key}:${port.name}` : key,
-    service,
+    servicePort: servicePortName(key, port),
     protocol,
     port: port.port,
     clusterIPs,
@@ -142,22 +176,23 @@ function sliceEndpoints(slices: EndpointSlice[], portName: string, protocol: str
 }
 
 /** One shared (frozen) empty list for the endpoints without hints: 10^5 endpoints, 2 lists each. */
-const NO_HINTS = Object.freeze([]) as unknown as string[]
+export const NO_HINTS = Object.freeze([]) as unknown as string[]
 
 /** API semantics: a nil `ready` means ready; a nil `serving` means the same as ready. */
 function toExpected(ip: string, port: number, endpoint: Endpoint): ExpectedEndpoint {
   const address = canonicalEndpoint(formatEndpoint(ip, port))
   const family = ip.includes(':') ? 6 : 4
-  const ready = endpoint.conditions?.ready !== false
+  const conditions = endpoint.conditions
+  const ready = conditions?.ready !== false
   const ref = endpoint.targetRef
   return {
     address,
     family,
     ready,
-    serving: endpoint.conditions?.serving ?? ready,
-    terminating: endpoint.conditions?.terminating ?? false,
+    serving: conditions?.serving ?? ready,
+    terminating: conditions?.terminating ?? false,
     nodeName: endpoint.nodeName,
-    pod: ref?.name && (ref.kind ?? 'Pod') === 'Pod' ? `${ref.namespace ?? ''}/${ref.name}`.replace(/^\//, '') : undefined,
+    pod: ref?.name && (ref.kind ?? 'Pod') === 'Pod' ? (ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name) : undefined,
     zoneHints: endpoint.hints?.forZones ? endpoint.hints.forZones.map((h) => h.name) : NO_HINTS,
     nodeHints: endpoint.hints?.forNodes ? endpoint.hints.forNodes.map((h) => h.name) : NO_HINTS,
   }

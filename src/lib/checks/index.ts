@@ -6,6 +6,7 @@ import {UsageError} from '../errors.js'
 import type {IptablesDump} from '../parse/types.js'
 import type {NodeCapture, Snapshot} from '../snapshot/types.js'
 import {buildExpectations, type ClusterExpectations} from './expectations.js'
+import {expectationsFor, type PendingExpectations} from './expectations-thread.js'
 import {endpointClaimsOf, hashMismatch} from './catalogue/hash-mismatch.js'
 import type {ClaimsThread} from './claims-thread.js'
 import {CHECKS} from './registry.js'
@@ -44,10 +45,12 @@ export function runChecks(snapshot: Snapshot, opts: RunChecksOptions): CheckRepo
 
 /**
  * runChecks with hash-mismatch's 10^5 hashes computed on `thread` while the other checks run on
- * this one: the same report (findings are sorted at the end, whatever order they came in).
+ * this one, and the cluster side built on a thread of its own while this one parses the rules
+ * (expectations-thread.ts): the same report (findings are sorted at the end, whatever order they
+ * came in).
  */
 export async function runChecksWithThread(snapshot: Snapshot, opts: RunChecksOptions, thread: ClaimsThread): Promise<CheckReport> {
-  const run = prepareRun(snapshot, opts)
+  const run = await prepareRunMeanwhile(snapshot, opts)
   const deferred = run.checks.filter((check) => check === hashMismatch)
   const now = run.checks.filter((check) => check !== hashMismatch)
   const views = deferred.length === 0 ? [] : run.selected.flatMap((node) => node.views)
@@ -70,8 +73,33 @@ interface PreparedRun {
 function prepareRun(snapshot: Snapshot, opts: RunChecksOptions): PreparedRun {
   const checks = selectChecks(opts.only, opts.skip)
   const cluster = snapshot.cluster ? buildExpectations(snapshot.cluster) : undefined
-  const allNodes = snapshot.nodes.map((capture) => checkedNode(capture, opts, cluster))
+  const allNodes = snapshot.nodes.map((capture) => checkedNode(capture, opts.parse(capture), cluster?.hashIndex))
   return {snapshot, checks, cluster, allNodes, selected: selectNodes(allNodes, opts.nodes)}
+}
+
+/**
+ * prepareRun with the cluster side built elsewhere (expectationsFor) while the rules are parsed
+ * here. Errors come in prepareRun's order: a bad cluster.json (read first there) before any other.
+ */
+async function prepareRunMeanwhile(snapshot: Snapshot, opts: RunChecksOptions): Promise<PreparedRun> {
+  const pending = snapshot.cluster && expectationsFor(snapshot.cluster)
+  const checks = await clusterErrorsFirst(pending, () => selectChecks(opts.only, opts.skip))
+  const allNodes: CheckedNode[] = []
+  for (const capture of snapshot.nodes) {
+    allNodes.push(await clusterErrorsFirst(pending, () => checkedNode(capture, opts.parse(capture), pending?.hashIndex)))
+  }
+  const cluster = await pending?.expectations
+  return {snapshot, checks, cluster, allNodes, selected: selectNodes(allNodes, opts.nodes)}
+}
+
+/** `work`'s result; when it throws, the cluster side's error instead if it has one. */
+async function clusterErrorsFirst<T>(pending: PendingExpectations | undefined, work: () => T): Promise<T> {
+  try {
+    return work()
+  } catch (error) {
+    await pending?.expectations
+    throw error
+  }
 }
 
 function contextOf(run: PreparedRun, node: CheckedNode): CheckContext {
@@ -110,12 +138,11 @@ function selectNodes(nodes: CheckedNode[], names: string[] | undefined): Checked
   return nodes.filter((n) => names.includes(n.capture.name))
 }
 
-function checkedNode(capture: NodeCapture, opts: RunChecksOptions, cluster?: ClusterExpectations): CheckedNode {
-  const parsed = opts.parse(capture)
+function checkedNode(capture: NodeCapture, parsed: ReturnType<RunChecksOptions['parse']>, hashIndex: Map<string, string> | undefined): CheckedNode {
   const dumps = (Array.isArray(parsed) ? parsed : [parsed]).filter((d): d is IptablesDump => d !== undefined)
   const origins = [capture.iptables?.origin, capture.ip6tables?.origin]
   const views = dumps.map((dump) =>
-    buildRulesView(dump, {origin: dump.family === 6 ? origins[1] : origins[0], hashIndex: cluster?.hashIndex}),
+    buildRulesView(dump, {origin: dump.family === 6 ? origins[1] : origins[0], hashIndex}),
   )
   return {capture, dumps, views}
 }

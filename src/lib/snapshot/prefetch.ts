@@ -33,11 +33,19 @@ export async function takePrefetched(path: string): Promise<Buffer | undefined> 
 
 /**
  * Starts reading what `kpx trace` reads of a snapshot directory: cluster.json (into shared
- * memory, for its scan thread) and the IPv4 rules of the nodes asked for (all nodes when none is
- * named; not at all when there are many, as a named node's rules alone would do).
+ * memory, for its scan thread) and the IPv4 rules of the nodes asked for (prefetchRules).
  */
 export function prefetchSnapshot(dir: string, nodes: string[], allocateCluster: Allocate = sharedBuffer): void {
   prefetch(join(dir, SNAPSHOT_FILES.cluster), allocateCluster)
+  prefetchRules(dir, nodes)
+}
+
+/**
+ * Starts reading the IPv4 rules of the nodes asked for: all nodes when none is named, but not at
+ * all when there are many (for trace, a named node's rules alone would do; kpx check reads its
+ * cluster.json on a thread of its own, checks/expectations-thread.ts).
+ */
+export function prefetchRules(dir: string, nodes: string[]): void {
   const rules = (node: string) => prefetch(join(dir, SNAPSHOT_FILES.nodes, node, SNAPSHOT_FILES.iptables))
   if (nodes.length > 0) return nodes.forEach(rules)
   readdir(join(dir, SNAPSHOT_FILES.nodes), {withFileTypes: true})

@@ -10,6 +10,8 @@ import {InputError, UsageError} from '../errors.js'
 import {addressesFromNode, parseAddresses, parseInterfaces} from './addresses.js'
 import {type ClusterIndex, indexCluster} from './cluster-index.js'
 import {parseClusterJson} from './cluster-json.js'
+import {deferredCluster} from './deferred-cluster.js'
+import {describeFsError} from './fs-errors.js'
 import {parseJsonText} from './json-file.js'
 import {readClusterJsonInThread} from './cluster-thread.js'
 import {SNAPSHOT_FILES} from './files.js'
@@ -17,7 +19,7 @@ import {takePrefetched} from './prefetch.js'
 import {type Allocate, decodeText, readBytes, sharedBuffer} from './text-file.js'
 import type {ClusterObjects, NodeCapture, NodeMeta, RulesText, Snapshot} from './types.js'
 
-export {SNAPSHOT_FILES}
+export {describeFsError, SNAPSHOT_FILES}
 
 export interface ReadSnapshotOptions {
   /**
@@ -36,6 +38,13 @@ export interface ReadSnapshotOptions {
    * addresses.txt) have none yet.
    */
   meanwhile?: (nodes: NodeCapture[]) => void
+  /**
+   * Do not read cluster.json here: the snapshot's `cluster` reads it on first use
+   * (deferred-cluster.ts). For `kpx check`, which has its cluster side built from the file on a
+   * worker thread (checks/expectations-thread.ts). A bad cluster.json is still reported before a
+   * bad node file; otherwise its error comes when it is used. Wins over `lazyCluster`.
+   */
+  deferCluster?: boolean
 }
 
 /** Read a snapshot directory. Every problem is an InputError naming the file. */
@@ -44,6 +53,16 @@ export async function readSnapshot(dir: string, opts: ReadSnapshotOptions = {}):
   const nodesDir = join(dir, SNAPSHOT_FILES.nodes)
   const nodeNames = await listNodeDirectories(dir, nodesDir)
   const clusterPath = join(dir, SNAPSHOT_FILES.cluster)
+  if (opts.deferCluster) {
+    const cluster = (await isPresent(clusterPath)) ? deferredCluster(clusterPath) : undefined
+    // A bad cluster.json is reported before a bad node file, as when it was read first.
+    const nodes = await readNodes(nodesDir, nodeNames, cluster).catch((error: unknown) => {
+      if (cluster) void cluster.nodes
+      throw error
+    })
+    opts.meanwhile?.(nodes)
+    return {origin: dir, cluster, nodes}
+  }
   if (!opts.lazyCluster) {
     const clusterBytes = await readOptionalBytes(clusterPath)
     const cluster = clusterBytes === undefined ? undefined : parseClusterJson(decodeText(clusterBytes), clusterPath)
@@ -167,6 +186,17 @@ async function listNodeDirectories(dir: string, nodesDir: string): Promise<strin
   return names.sort()
 }
 
+/** Whether the file exists (readOptionalBytes would find it); any failure but its absence is an InputError. */
+async function isPresent(path: string): Promise<boolean> {
+  try {
+    await stat(path)
+    return true
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false
+    throw new InputError(`${path}: ${describeFsError(error as NodeJS.ErrnoException)}`)
+  }
+}
+
 /** The file's text, or undefined when it does not exist; any other failure is an InputError. */
 async function readOptional(path: string): Promise<string | undefined> {
   const bytes = await readOptionalBytes(path)
@@ -198,25 +228,4 @@ async function readStream(stream: NodeJS.ReadableStream, origin: string): Promis
     throw new InputError(`${origin}: ${(error as Error).message}`)
   }
   return decodeText(Buffer.concat(chunks))
-}
-
-/** One line for a filesystem error, without Node's "ENOENT: ..., open '<path>'" repetition. */
-export function describeFsError(error: NodeJS.ErrnoException): string {
-  switch (error.code) {
-    case 'ENOENT':
-      return 'no such file or directory'
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied'
-    case 'EISDIR':
-      return 'is a directory, expected a file'
-    case 'ENOTDIR':
-      return 'not a directory'
-    default:
-      return (error.code ? error.code + ': ' : '') + firstLine(error.message)
-  }
-}
-
-function firstLine(text: string): string {
-  return text.split(/\r?\n/, 1)[0]
 }

@@ -17,12 +17,14 @@ export interface SourceOptions {
   live?: () => Promise<Snapshot>
   /** Parse cluster.json objects when used (trace looks up a few; see readSnapshot). */
   lazyCluster?: boolean
+  /** Read cluster.json only when used (check builds its cluster side on a thread; see readSnapshot). */
+  deferCluster?: boolean
   /** Snapshot directories only: work on the nodes while cluster.json is read (see readSnapshot). */
   meanwhile?: (nodes: NodeCapture[]) => void
 }
 
 export async function loadSnapshot(opts: SourceOptions): Promise<Snapshot> {
-  if (opts.snapshot) return readSnapshot(opts.snapshot, {lazyCluster: opts.lazyCluster, meanwhile: opts.meanwhile})
+  if (opts.snapshot) return readSnapshot(opts.snapshot, {lazyCluster: opts.lazyCluster, deferCluster: opts.deferCluster, meanwhile: opts.meanwhile})
   if (opts.rules) return readRulesFile(opts.rules, {nodeIps: opts.nodeIps, nodeName: opts.nodeName})
   if (opts.live) return opts.live()
   throw new UsageError('no input: give --snapshot DIR or --rules FILE', [

@@ -8,7 +8,7 @@ import {cp, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {tracedSnapshot} from '../../../src/bundle/main.js'
+import {checkedSnapshot, tracedSnapshot} from '../../../src/bundle/main.js'
 import {prefetch, prefetchSnapshot, takePrefetched} from '../../../src/lib/snapshot/prefetch.js'
 import {readSnapshot} from '../../../src/lib/snapshot/read.js'
 import {sharedBuffer} from '../../../src/lib/snapshot/text-file.js'
@@ -76,6 +76,21 @@ describe('bundled entry: the trace snapshot guessed from the arguments', () => {
   for (const [argv, expected] of CASES) {
     it(argv.join(' ') || '(no arguments)', () => {
       expect(tracedSnapshot(argv)).to.deep.equal(expected)
+    })
+  }
+})
+
+describe('bundled entry: the check snapshot guessed from the arguments', () => {
+  const CASES: [string[], ReturnType<typeof checkedSnapshot>][] = [
+    [['check', '--snapshot', 'snap', '--json'], {dir: 'snap'}],
+    [['check', '--node', 'n1', '--snapshot=a', '--snapshot', 'b'], {dir: 'b'}],
+    [['check', '--rules', 'f.txt'], undefined],
+    [['check', '--snapshot'], undefined],
+    [['trace', 'svc/a', '--snapshot', 'snap'], undefined],
+  ]
+  for (const [argv, expected] of CASES) {
+    it(argv.join(' '), () => {
+      expect(checkedSnapshot(argv)).to.deep.equal(expected)
     })
   }
 })
