@@ -52,6 +52,10 @@ export interface RuleLine {
   readonly target: string | undefined
   /** Position in its table of the chain the rule jumps to, when the reader knows it; -1 otherwise. */
   readonly targetPosition: number
+  /** The dump's text and where the comment stands in it, for a scanned line (else undefined, -1). */
+  readonly text: string | undefined
+  readonly commentStart: number
+  readonly commentEnd: number
   comment(): string | undefined
   /** Matches every packet and never returns (unreachable-rule's blocker; see blocking-rule.ts). */
   blocksLaterRules(): boolean
@@ -92,6 +96,18 @@ export class ParsedRuleLine implements RuleLine {
   }
 
   get targetPosition(): number {
+    return -1
+  }
+
+  get text(): string | undefined {
+    return undefined
+  }
+
+  get commentStart(): number {
+    return -1
+  }
+
+  get commentEnd(): number {
     return -1
   }
 
@@ -169,6 +185,18 @@ export class ScannedRuleLine implements RuleLine {
 
   get targetPosition(): number {
     return this.#line.targetPosition
+  }
+
+  get text(): string {
+    return this.#line.text
+  }
+
+  get commentStart(): number {
+    return this.#line.commentStart
+  }
+
+  get commentEnd(): number {
+    return this.#line.commentEnd
   }
 
   comment(): string | undefined {

@@ -23,6 +23,12 @@ export class EndpointChain {
   dnatRef?: RuleRef
   /** Some nat rule jumps or goes to the chain (set by the rules view once the dump is read). */
   used = false
+  /**
+   * Where in the dump's text the comment that may name `claimed` stands, until the rules view
+   * settles the claim (-1: settled, or nothing to settle). See ClaimReader in rules-view.ts.
+   */
+  claimStart = -1
+  claimEnd = -1
 
   constructor(
     readonly chain: string,

@@ -14,6 +14,7 @@
 import {classifyChain, isPerServiceChain, KUBE_SERVICES, type ChainKind} from '../kube-proxy/names.js'
 import type {ChainLookup} from '../parse/chain-directory.js'
 import {DeferredChain} from '../parse/deferred-chain.js'
+import {spanEquals} from '../parse/chain-span-index.js'
 import {chainsByName} from '../parse/dump-builder.js'
 import type {ScannedLine} from '../parse/scanned-lines.js'
 import type {Chain, IptablesDump, IpFamily, Rule} from '../parse/types.js'
@@ -66,7 +67,11 @@ export interface RulesView {
   origin?: string
   /** table → its chains by name (the parser's own lookup: no copy of 10^5 names). */
   chains: Map<string, ChainLookup>
-  /** nat chain → the Service port it belongs to (comments first, then hashes, then the cascade). */
+  /**
+   * nat per-service chain other than KUBE-SEP → the Service port it belongs to (comments first,
+   * then hashes). A KUBE-SEP chain's is in its record (EndpointChain.servicePort: its comments',
+   * else its cascade's); serviceOfChain asks both.
+   */
   chainService: Map<string, string>
   /**
    * nat per-service chain other than KUBE-SEP → the Service port its own comments name (what
@@ -102,6 +107,11 @@ export interface BlockedChain {
 
 const CASCADE_KINDS = new Set<ChainKind>(['svc', 'svl', 'xlb'])
 
+/** The Service port a nat chain belongs to (chainService, or a KUBE-SEP chain's record), or undefined. */
+export function serviceOfChain(view: RulesView, chain: string): string | undefined {
+  return view.chainService.get(chain) ?? view.endpointChains.get(chain)?.servicePort
+}
+
 /** A chain of the view's dump, or undefined. */
 export function chainOf(view: RulesView, table: string, chain: string): Chain | undefined {
   return view.chains.get(table)?.get(chain)
@@ -122,6 +132,8 @@ interface TableReading {
   names: ServicePortNames
   /** nat: the KUBE-SEP record of the chain at each position of the table (undefined for others). */
   endpointChainAt: (EndpointChain | undefined)[]
+  /** The dump's text, once a scanned line showed it (KUBE-SEP claims are read from it). */
+  text: string | undefined
 }
 
 /**
@@ -150,12 +162,13 @@ export function buildRulesView(dump: IptablesDump, opts: {origin?: string; hashI
   const names: ServicePortNames = {hashIndex: opts.hashIndex, seen: new Map()}
   const reader = new ChainReader()
   for (const table of dump.tables) {
-    const reading: TableReading = {view, table: table.name, chains: chainsByName(table), targets: new Set(), reached: new Uint8Array(table.chains.length), names, endpointChainAt: []}
+    const reading: TableReading = {view, table: table.name, chains: chainsByName(table), targets: new Set(), reached: new Uint8Array(table.chains.length), names, endpointChainAt: [], text: undefined}
     view.chains.set(table.name, reading.chains)
     for (const chain of table.chains) view.ruleCount += reader.read(reading, chain)
     const unknown = resolveTargets(reading)
     if (table.name === 'nat') {
       linkCascadesToEndpointChains(reading, unknown)
+      for (const sep of reading.endpointChainAt) if (sep !== undefined && sep.claimStart >= 0) settleClaim(reading, sep, undefined)
       collectUnusedServiceChains(reading, table.chains)
     }
     view.unknownTargets.set(table.name, [...unknown])
@@ -217,9 +230,19 @@ class ChainReader {
     this.ruleCount = count
     const view = this.reading.view
     // The chain's Service port, as its comments name it: the first rule whose comment does.
-    if (this.named && this.commented === undefined) {
-      const named = servicePortFromComment(line.comment())
-      if (named) this.commented = canonicalName(this.reading.names, named)
+    // A KUBE-SEP chain's is nearly always its cascade's: its comment is held where it stands in
+    // the text and compared with that name once the cascades are read (settleClaim), which
+    // spares 10^5 comment strings and lookups.
+    const sep = this.endpointChain
+    if (this.named && this.commented === undefined && !(sep !== undefined && sep.claimStart >= 0)) {
+      if (sep !== undefined && line.commentStart >= 0) {
+        sep.claimStart = line.commentStart
+        sep.claimEnd = line.commentEnd
+        this.reading.text = line.text
+      } else {
+        const named = servicePortFromComment(line.comment())
+        if (named) this.commented = canonicalName(this.reading.names, named)
+      }
     }
     let linked = false
     if (this.cascade) linked = readCascadeRule(this.cascade, line)
@@ -259,7 +282,8 @@ class ChainReader {
     const chain = this.chain
     if (this.nat) {
       if (this.commented && this.kind !== 'sep') view.commentService.set(chain.name, this.commented)
-      const servicePort = this.named ? nameServiceChain(view, chain, names, this.commented) : undefined
+      // A KUBE-SEP chain's Service port is in its record (its claim, else its cascade's), not in chainService.
+      const servicePort = this.kind === 'sep' ? this.commented : this.named ? nameServiceChain(view, chain, names, this.commented) : undefined
       if (this.cascade) {
         this.cascade.servicePort = servicePort
         view.cascades.push(this.cascade)
@@ -289,7 +313,7 @@ function nameServiceChain(view: RulesView, chain: Chain, names: ServicePortNames
  * How chains get their Service port names: the cluster's hash index, and one string per name.
  * Each chain's comment spells its Service port anew; keeping the first string of each name
  * (10^4 instead of 10^5) lets the checks' sets and maps compare them by reference. `seen` holds
- * every name chainService gets (cascades pass theirs on to their KUBE-SEP chains).
+ * every name chainService and the KUBE-SEP records get (cascades pass theirs on to their KUBE-SEP chains).
  */
 interface ServicePortNames {
   hashIndex?: Map<string, string>
@@ -354,12 +378,49 @@ function linkCascadesToEndpointChains(reading: TableReading, unknown: Set<string
       }
       sep.used = true
       if (sep.endpoint !== undefined) jump.endpoint = sep.endpoint
-      if (cascade.servicePort && !sep.servicePort) {
-        sep.servicePort = cascade.servicePort
-        view.chainService.set(sep.chain, cascade.servicePort)
-      }
+      if (sep.claimStart >= 0) settleClaim(reading, sep, cascade.servicePort)
+      if (cascade.servicePort && !sep.servicePort) sep.servicePort = cascade.servicePort
     }
   }
+}
+
+/**
+ * Settles a KUBE-SEP chain's held claim (ChainReader.readRule): the Service port its first
+ * comment names, which is `expected` (its cascade's, one string already) when that comment starts
+ * with it as a word; otherwise the comment is read as any other, and if it names none, the
+ * chain's later comments are (as rules: this is rare).
+ */
+function settleClaim(reading: TableReading, sep: EndpointChain, expected: string | undefined): void {
+  const text = reading.text as string
+  const start = sep.claimStart
+  const end = sep.claimEnd
+  sep.claimStart = sep.claimEnd = -1
+  let claimed: string | undefined
+  if (expected !== undefined && startsWithWord(text, start, end, expected)) claimed = expected
+  else {
+    const named = servicePortFromComment(text.slice(start, end)) ?? laterCommentServicePort(reading, sep.chain)
+    if (named) claimed = canonicalName(reading.names, named)
+  }
+  if (claimed === undefined) return
+  sep.claimed = claimed
+  sep.servicePort = claimed
+}
+
+/** text[start, end) begins with the word `word` (followed by a space or the end). */
+function startsWithWord(text: string, start: number, end: number, word: string): boolean {
+  const after = start + word.length
+  return after <= end && spanEquals(text, start, after, word) && (after === end || text.charCodeAt(after) === 32)
+}
+
+/** The Service port named by the first of the chain's comments that names one. */
+function laterCommentServicePort(reading: TableReading, chain: string): string | undefined {
+  // From the first rule again: the held comment (which named none) answers the same as before.
+  const rules = reading.chains.get(chain)?.rules ?? []
+  for (let k = 0; k < rules.length; k++) {
+    const named = servicePortFromComment(rules[k].comment)
+    if (named) return named
+  }
+  return undefined
 }
 
 /**

@@ -34,7 +34,7 @@ function summary(view: RulesView): unknown {
     endpointChains: [...view.endpointChains].map(([name, e]) => [name, e.chain, e.servicePort, e.claimed, e.endpoint, e.used, where(e.dnatRule)]),
     chainService: [...view.chainService],
     commentService: [...view.commentService],
-    servicePorts: [...view.servicePorts],
+    servicePorts: [...view.servicePorts].sort(), // a set: its order tells nothing
     serviceRules: view.serviceRules.map((s) => [s.target, s.servicePort, s.address, s.port, s.protocol, where(s.rule)]),
     noEndpointRules: view.noEndpointRules.map((n) => [n.servicePort, n.local, where(n.rule)]),
     unsettled: view.unsettledStatisticRules.map(where),

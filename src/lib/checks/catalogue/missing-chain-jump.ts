@@ -1,6 +1,6 @@
 import type {Rule} from '../../parse/types.js'
 import {makeFinding} from '../finding.js'
-import type {RulesView} from '../rules-view.js'
+import {serviceOfChain, type RulesView} from '../rules-view.js'
 import type {Check, Finding} from '../types.js'
 
 /**
@@ -30,7 +30,7 @@ export const missingChainJump: Check = {
           if (!target || !missing.includes(target.name)) continue
           findings.push(
             makeFinding(this, ctx, view, {
-              service: view.chainService.get(rule.chain),
+              service: serviceOfChain(view, rule.chain),
               rule,
               message: `${ctx.node.capture.name}: ${table} ${rule.chain} rule ${rule.index} ${target.goto ? 'goes to' : 'jumps to'} ${target.name}, which does not exist`,
               hint: 'capture the full ruleset with iptables-save (not a grep); if it is complete, restart kube-proxy so it rewrites its chains',

@@ -1,5 +1,6 @@
 import {classifyChain} from '../../kube-proxy/names.js'
 import {makeFinding} from '../finding.js'
+import {serviceOfChain} from '../rules-view.js'
 import type {Check, Finding} from '../types.js'
 
 export const orphanChain: Check = {
@@ -17,9 +18,9 @@ export const orphanChain: Check = {
       for (const chain of view.unusedServiceChains) {
         findings.push(
           makeFinding(this, ctx, view, {
-            service: view.chainService.get(chain.name),
+            service: serviceOfChain(view, chain.name),
             rule: chain.rules[0],
-            message: `${ctx.node.capture.name}: ${classifyChain(chain.name).toUpperCase()} chain ${chain.name}${view.chainService.has(chain.name) ? ` (${view.chainService.get(chain.name)})` : ''} is not used by any rule`,
+            message: `${ctx.node.capture.name}: ${classifyChain(chain.name).toUpperCase()} chain ${chain.name}${serviceOfChain(view, chain.name) ? ` (${serviceOfChain(view, chain.name)})` : ''} is not used by any rule`,
             hint: 'nothing to do unless it persists after kube-proxy\'s next full sync (--iptables-sync-period); then restart kube-proxy',
           }),
         )

@@ -1,4 +1,5 @@
 import {makeFinding} from '../finding.js'
+import {serviceOfChain} from '../rules-view.js'
 import type {Check, Finding} from '../types.js'
 
 export const probabilityOutOfRange: Check = {
@@ -20,7 +21,7 @@ export const probabilityOutOfRange: Check = {
           if (p !== undefined && p > 0 && p <= 1) continue
           findings.push(
             makeFinding(this, ctx, view, {
-              service: view.chainService.get(rule.chain),
+              service: serviceOfChain(view, rule.chain),
               rule,
               message: `${ctx.node.capture.name}: ${rule.chain} rule ${rule.index} has probability ${typed.probabilityText ?? p}, outside (0, 1]`,
               hint: 'restart kube-proxy on the node so it rewrites the chain; find out what edited the rules',

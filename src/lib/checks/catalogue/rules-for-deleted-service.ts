@@ -21,6 +21,9 @@ function unknownServicePorts(view: RulesView, exists: (servicePort: string) => b
   if (unknown.size === 0) return named
   const nat = view.chains.get('nat')
   for (const [chain, servicePort] of view.chainService) if (unknown.has(servicePort)) note(servicePort, () => nat?.get(chain)?.rules[0], 1)
+  for (const sep of view.endpointChains.values()) {
+    if (sep.servicePort !== undefined && unknown.has(sep.servicePort)) note(sep.servicePort, () => nat?.get(sep.chain)?.rules[0], 1)
+  }
   return named
 }
 

@@ -1,4 +1,5 @@
 import {makeFinding} from '../finding.js'
+import {serviceOfChain} from '../rules-view.js'
 import type {Check, Finding} from '../types.js'
 
 export {certainlyConditional} from '../blocking-rule.js'
@@ -23,7 +24,7 @@ export const unreachableRule: Check = {
           const hidden = chain.rules.length - stop - 1
           findings.push(
             makeFinding(this, ctx, view, {
-              service: view.chainService.get(chain.name),
+              service: serviceOfChain(view, chain.name),
               rule: chain.rules[stop + 1],
               message: `${ctx.node.capture.name}: ${table} ${chain.name} rule ${blocker.index} (${blocker.target?.goto ? '-g' : '-j'} ${blocker.target?.name}) matches everything, so the ${hidden} rule${hidden === 1 ? '' : 's'} after it never run${hidden === 1 ? 's' : ''}`,
               hint: 'remove or reorder the rules; if kube-proxy owns the chain, restart it so it rewrites the chain',
