@@ -35,6 +35,11 @@ export interface ParseOptions {
    * rule of a 10k-rule KUBE-SERVICES beyond its destination). Default 1000.
    */
   scanOnUseFrom?: number
+  /**
+   * The caller has checked the whole text for binary garbage (NUL and other control characters,
+   * U+FFFD) and found none, e.g. on the file's bytes with asciiHasGarbage: the parser need not.
+   */
+  knownClean?: boolean
 }
 
 type LineFormat = 'iptables-save' | 'iptables-S' | 'fragment'
@@ -79,7 +84,7 @@ class LineReader {
     private readonly opts: ParseOptions,
   ) {
     this.builder = new DumpBuilder(format)
-    this.garbage = new GarbageCheck(this.builder.issues, text)
+    this.garbage = new GarbageCheck(this.builder.issues, text, opts.knownClean)
     this.fast = format === 'iptables-save' && opts.lazy ? new FastRuleReader(text, this.builder, this.garbage, opts.scanOnUseFrom) : undefined
     if (this.fast && opts.family !== undefined) this.fast.deferring = true
     this.sTable = format === 'iptables-S' ? (opts.table ?? voteTable(text)) : ''

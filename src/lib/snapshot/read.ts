@@ -2,6 +2,7 @@
  * Reading snapshots from disk: a snapshot directory (README.md "Snapshot format") or a single
  * rules file. Rules stay raw text here; parsing happens later, on demand.
  */
+import {isAscii} from 'node:buffer'
 import {readdir, stat} from 'node:fs/promises'
 import {isIP} from 'node:net'
 import {join} from 'node:path'
@@ -16,6 +17,7 @@ import {parseJsonText} from './json-file.js'
 import {readClusterJsonInThread} from './cluster-thread.js'
 import {SNAPSHOT_FILES} from './files.js'
 import {takePrefetched} from './prefetch.js'
+import {asciiHasGarbage} from '../parse/garbage.js'
 import {type Allocate, decodeText, readBytes, sharedBuffer} from './text-file.js'
 import type {ClusterObjects, NodeCapture, NodeMeta, RulesText, Snapshot} from './types.js'
 
@@ -159,8 +161,8 @@ function parseMeta(text: string, origin: string): NodeMeta {
 }
 
 async function readRules(path: string): Promise<RulesText | undefined> {
-  const text = await readOptional(path)
-  return text === undefined ? undefined : {origin: path, text}
+  const bytes = await readOptionalBytes(path)
+  return bytes === undefined ? undefined : rulesText(path, bytes)
 }
 
 async function requireDirectory(dir: string): Promise<void> {
@@ -195,6 +197,16 @@ async function isPresent(path: string): Promise<boolean> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false
     throw new InputError(`${path}: ${describeFsError(error as NodeJS.ErrnoException)}`)
   }
+}
+
+/**
+ * A rules file's text, checked for binary garbage on its bytes when they are ASCII (cheaper than
+ * the parser's check of the text; other bytes are left to the parser).
+ */
+function rulesText(origin: string, bytes: Buffer): RulesText {
+  const ascii = isAscii(bytes)
+  const text = ascii ? bytes.toString('latin1') : bytes.toString('utf8')
+  return ascii && !asciiHasGarbage(bytes) ? {origin, text, clean: true} : {origin, text}
 }
 
 /** The file's text, or undefined when it does not exist; any other failure is an InputError. */

@@ -113,6 +113,8 @@ export interface RulesText {
   /** A path, or '-' for stdin, or `live:<node>` for a live capture. */
   origin: string
   text: string
+  /** The text was checked for binary garbage on its bytes and has none (see asciiHasGarbage). */
+  clean?: boolean
 }
 
 export interface NodeCapture {

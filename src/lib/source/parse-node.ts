@@ -43,7 +43,7 @@ export function parseNodeRules6(node: NodeCapture, opts: ParseNodeOptions = {}):
 /** `family` for ip6tables-save.txt only: a file named so is IPv6 even with no address in it. */
 function parseText(rules: RulesText, opts: ParseNodeOptions, family: 4 | 6): IptablesDump {
   const strict = opts.strict !== false
-  const dump = parseRules(rules.text, {table: opts.table, lazy: strict, ...(family === 6 ? {family} : {})})
+  const dump = parseRules(rules.text, {table: opts.table, lazy: strict, knownClean: rules.clean, ...(family === 6 ? {family} : {})})
   origins.set(dump, rules.origin)
   if (strict) assertNoErrors(rules.origin, dump.issues)
   return dump
