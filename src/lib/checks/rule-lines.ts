@@ -212,7 +212,7 @@ export class ScannedRuleLine implements RuleLine {
   /** The line reader's facts, or undefined: then ask the rule. Good until another line is read. */
   private facts(): Readonly<LineFacts> | undefined {
     // The facts object is shared: another line's scan (a fallback's) may have overwritten it.
-    if (this.#facts === undefined || (this.#facts !== null && this.#facts.raw !== this.#raw)) this.#facts = lineFactsOf(this.raw()) ?? null
+    if (this.#facts === undefined || (this.#facts !== null && this.#facts.raw !== this.#raw)) this.#facts = lineFactsOf(this.raw(), this.#line.shape) ?? null
     return this.#facts ?? undefined
   }
 

@@ -53,6 +53,33 @@ export class EndpointChain {
   }
 }
 
+/**
+ * The KUBE-SEP records of a view: in dump order, and by name once something asks by name (a
+ * finding's evidence, mostly). A map of 10^5 names costs a big dump's check ~50 ms it rarely needs.
+ */
+export class EndpointChains {
+  readonly #list: EndpointChain[] = []
+  #byName: Map<string, EndpointChain> | undefined
+
+  get size(): number {
+    return this.#list.length
+  }
+
+  add(sep: EndpointChain): void {
+    this.#list.push(sep)
+    this.#byName?.set(sep.chain, sep)
+  }
+
+  get(chain: string): EndpointChain | undefined {
+    this.#byName ??= new Map(this.#list.map((sep) => [sep.chain, sep]))
+    return this.#byName.get(chain)
+  }
+
+  values(): IterableIterator<EndpointChain> {
+    return this.#list.values()
+  }
+}
+
 /** A nat KUBE-SERVICES rule that sends a destination to a per-service chain. */
 export interface ServiceEntryRule {
   readonly rule: Rule

@@ -18,11 +18,11 @@ import {spanEquals} from '../parse/chain-span-index.js'
 import {chainsByName} from '../parse/dump-builder.js'
 import type {ScannedLine} from '../parse/scanned-lines.js'
 import type {Chain, IptablesDump, IpFamily, Rule} from '../parse/types.js'
-import {EndpointChain, readNoEndpointsRule, readServiceEntry, SERVICE_KINDS, type NoEndpointsRule, type ServiceEntryRule} from './rule-readers.js'
+import {EndpointChain, EndpointChains, readNoEndpointsRule, readServiceEntry, SERVICE_KINDS, type NoEndpointsRule, type ServiceEntryRule} from './rule-readers.js'
 import {ParsedRuleLine, ScannedRuleLine, type RuleLine, type RuleRef} from './rule-lines.js'
 import {serviceChainHash, servicePortFromComment} from './service-names.js'
 
-export {canonicalEndpoint, EndpointChain, type NoEndpointsRule, type ServiceEntryRule} from './rule-readers.js'
+export {canonicalEndpoint, EndpointChain, EndpointChains, type NoEndpointsRule, type ServiceEntryRule} from './rule-readers.js'
 
 /** A cascade rule that sends traffic to a KUBE-SEP chain. */
 export class EndpointJump {
@@ -81,7 +81,7 @@ export interface RulesView {
   /** The distinct Service ports chainService names, one string each (10^4 where chainService has 10^5 entries). */
   servicePorts: Set<string>
   cascades: Cascade[]
-  endpointChains: Map<string, EndpointChain>
+  endpointChains: EndpointChains
   serviceRules: ServiceEntryRule[]
   noEndpointRules: NoEndpointsRule[]
   /**
@@ -150,7 +150,7 @@ export function buildRulesView(dump: IptablesDump, opts: {origin?: string; hashI
     commentService: new Map(),
     servicePorts: new Set(),
     cascades: [],
-    endpointChains: new Map(),
+    endpointChains: new EndpointChains(),
     serviceRules: [],
     noEndpointRules: [],
     unsettledStatisticRules: [],
@@ -292,7 +292,7 @@ class ChainReader {
       if (endpointChain) {
         if (servicePort !== undefined) endpointChain.servicePort = servicePort
         if (this.commented !== undefined) endpointChain.claimed = this.commented
-        view.endpointChains.set(chain.name, endpointChain)
+        view.endpointChains.add(endpointChain)
       }
       this.reading.endpointChainAt.push(endpointChain)
     }

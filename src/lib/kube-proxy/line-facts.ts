@@ -48,10 +48,11 @@ export function cachedLineFacts(rule: Rule): Readonly<LineFacts> | undefined {
 /**
  * The facts of a rule line that has no rule object (a line the parser scanned only: see
  * scanned-lines.ts), or undefined when it is not in the simple shape: then read its rule.
+ * `shape`: the line's kube-proxy shape when the reader knows it (line-shapes.ts shapeAt).
  */
-export function lineFactsOf(raw: string): Readonly<LineFacts> | undefined {
+export function lineFactsOf(raw: string, shape = 0): Readonly<LineFacts> | undefined {
   lastRule = undefined // the shared facts are about to describe another line
-  return scanner.scanLine(raw) ? facts : undefined
+  return (shape === 0 ? scanner.scanLine(raw) : scanner.scanShaped(raw, shape)) ? facts : undefined
 }
 
 /** The text of a span the facts point at (a new string each call). */

@@ -5,7 +5,7 @@
  */
 import {parsePortNumber} from '../net/ip.js'
 import {parseMarkMask, parseNatRange, parseProbability} from '../parse/decode-values.js'
-import {readKubeProxyShape} from './line-shapes.js'
+import {readKubeProxyShape, readShapeFacts} from './line-shapes.js'
 
 export interface LineFacts {
   raw: string
@@ -98,6 +98,16 @@ class LineScanner {
     this.owner = NONE
     this.targetKind = UNKNOWN_TARGET
     this.statistics = 0
+  }
+
+  /**
+   * scanLine for a line whose kube-proxy shape is known already (line-shapes.ts shapeAt): the
+   * shape's values are read without testing the shapes again.
+   */
+  scanShaped(line: string, shape: number): boolean {
+    this.resetFacts(line)
+    const from = line.charCodeAt(0) === 91 /* [ */ ? line.indexOf(' ') + 1 : 0
+    return readShapeFacts(line, from, shape, facts) || this.scanLine(line)
   }
 
   /** true when the line has the simple shape; the facts are then filled in. */

@@ -1,51 +1,44 @@
 /**
- * The three line shapes that make up most of a kube-proxy dump, each matched by one regexp in a
- * single native pass (a word-by-word scan costs several times more, and `kpx check` reads 2×10^5
- * of these lines on a 10k-Service node):
+ * The facts of the three line shapes (parse/line-shapes.ts) that make up most of a kube-proxy
+ * dump, each recognized by one regexp in a single native pass (a word-by-word scan costs several
+ * times more, and `kpx check` reads 2×10^5 of these lines on a 10k-Service node):
  *
  *   -A KUBE-SVC-X [-m comment --comment C] -m statistic --mode random --probability P -j KUBE-SEP-Y
  *   -A KUBE-SVC-X [-m comment --comment C] -j KUBE-SEP-Y          (the last endpoint; any plain jump)
  *   -A KUBE-SEP-Y -p tcp [-m comment --comment C] -m tcp -j DNAT --to-destination IP:PORT
  *
- * Every word class excludes spaces, tabs, quotes and backslashes, a value never starts with `-`
- * or `!`, and the only quoted word is the comment, without escapes: so each regexp word is
- * exactly one tokenizer word and the parser reads the line as the shape says. Values the decoder
- * checks (P, IP:PORT) are checked the same way here; anything else is left to line-facts.ts.
+ * The parser reads a line of a shape as the shape says. Values the decoder checks (P, IP:PORT)
+ * are checked the same way here; anything else (the fourth shape, `-s` jumps, too) is left to
+ * line-scanner.ts.
  */
 import {parseNatRange, parseProbability} from '../parse/decode-values.js'
+import {SHAPE_ENDPOINT_DNAT, SHAPE_PLAIN_JUMP, SHAPE_RANDOM_JUMP, shapeOfLine} from '../parse/line-shapes.js'
 import type {LineFacts} from './line-scanner.js'
-
-/** A plain word that the parser takes as a value (or chain, or target name), not as a flag. */
-const WORD = String.raw`[^\s"\\!-][^\s"\\]*`
-const COMMENT = String.raw`(?: -m comment --comment (?:"[^"\\]*"|${WORD}))?`
-const HEAD = String.raw`-A ${WORD}`
-
-// Sticky, not anchored with ^: the match starts after any `[packets:bytes]` counters.
-const RANDOM_JUMP = new RegExp(String.raw`${HEAD}${COMMENT} -m statistic --mode random --probability ${WORD} -j ${WORD}$`, 'y')
-const PLAIN_JUMP = new RegExp(String.raw`${HEAD}${COMMENT} -j ${WORD}$`, 'y')
-const ENDPOINT_DNAT = new RegExp(String.raw`${HEAD} -p ${WORD}${COMMENT} -m (?:tcp|udp|sctp) -j DNAT --to-destination ${WORD}$`, 'y')
 
 /**
  * Fills `facts` (already reset) when the line, from `from`, has one of the shapes; false
  * otherwise (and for a probability or address the decoder would reject).
  */
 export function readKubeProxyShape(line: string, from: number, facts: LineFacts): boolean {
-  if (line.charCodeAt(from) !== 45 /* - */) return false
-  // Each shape needs a given flag right after the chain word (` -m` for the random jump,
-  // ` -m` or ` -j` for the plain one, ` -p` for the DNAT): only the shapes that can match are
-  // tried. (When the chain word is not the regexps' WORD, every shape fails anyway.)
-  const flag = line.charCodeAt(line.indexOf(' ', from + 3) + 2)
-  if (flag === 109 /* m */ && test(RANDOM_JUMP, line, from)) return readRandomJump(line, facts)
-  if ((flag === 109 || flag === 106) /* m, j */ && test(PLAIN_JUMP, line, from)) {
-    setTarget(line, facts, line.lastIndexOf(' -j ') + 4)
-    return true
-  }
-  return flag === 112 /* p */ && test(ENDPOINT_DNAT, line, from) && readEndpointDnat(line, from, facts)
+  return readShapeFacts(line, from, shapeOfLine(line, from), facts)
 }
 
-function test(shape: RegExp, line: string, from: number): boolean {
-  shape.lastIndex = from
-  return shape.test(line)
+/**
+ * Fills `facts` (already reset) from a line known to have `shape` (from `from`); false for no
+ * shape, and for a probability or address the decoder would reject.
+ */
+export function readShapeFacts(line: string, from: number, shape: number, facts: LineFacts): boolean {
+  switch (shape) {
+    case SHAPE_RANDOM_JUMP:
+      return readRandomJump(line, facts)
+    case SHAPE_PLAIN_JUMP:
+      setTarget(line, facts, line.lastIndexOf(' -j ') + 4)
+      return true
+    case SHAPE_ENDPOINT_DNAT:
+      return readEndpointDnat(line, from, facts)
+    default: // SHAPE_SOURCE_JUMP: its facts are the word scan's
+      return false
+  }
 }
 
 /** The target is the last word, after the last ` -j ` (nothing with a space follows it). */

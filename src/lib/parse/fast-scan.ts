@@ -20,7 +20,7 @@ const QUOTE = 34
 const BANG = 33
 
 /** Lines longer than this go the careful way (rule-scan.ts caps words per line). */
-const MAX_FAST_LINE = 4096
+export const MAX_FAST_LINE = 4096
 
 /**
  * The next occurrence of `pattern` at or after a position: remembered, so a reader moving forward
@@ -44,7 +44,15 @@ export class Cursor {
 
   /** The first occurrence at or after `from`, or -1 when there is none left in the text. */
   next(from: number): number {
-    if (from < this.from || (this.at !== -1 && this.at < from)) this.at = this.text.indexOf(this.pattern, from)
+    if (from >= this.from) {
+      if (this.at !== -1 && this.at < from) this.at = this.text.indexOf(this.pattern, from)
+    } else if (this.at !== -2) {
+      // Back: the next one at or after the old `from` is known, so only [from, old from) is
+      // searched (a search from `from` would go on to the end of the text when it is absent).
+      const end = Math.min(this.text.length, this.from + this.pattern.length - 1)
+      const found = this.text.slice(from, end).indexOf(this.pattern)
+      if (found >= 0) this.at = from + found
+    } else this.at = this.text.indexOf(this.pattern, from)
     this.from = from
     return this.at
   }

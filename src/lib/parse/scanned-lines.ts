@@ -13,8 +13,9 @@
 import {ChainSpanIndex, spanEquals} from './chain-span-index.js'
 import type {Chain} from './types.js'
 import type {GarbageCheck} from './garbage.js'
-import {Cursor, FastRuleScanner} from './fast-scan.js'
+import {Cursor, FastRuleScanner, MAX_FAST_LINE} from './fast-scan.js'
 import {scannedJumpToChain} from './lazy-rule.js'
+import {SHAPE_NONE, shapeAt, shapeSpans, type ShapeSpans} from './line-shapes.js'
 import {internWord} from './rule-scan.js'
 
 /** One rule line as the fast scan read it. Reused for every line: read it at once, keep nothing. */
@@ -47,6 +48,8 @@ export interface ScannedLine {
   commentEnd: number
   /** The word "statistic" is somewhere in the line (else it certainly has no statistic match). */
   mentionsStatistic: boolean
+  /** The line's kube-proxy shape (line-shapes.ts SHAPE_*), 0 for none. */
+  shape: number
 }
 
 export type LineVisitor = (line: ScannedLine) => void
@@ -62,6 +65,7 @@ class LineFacts {
   commentEnds = new Int32Array(64)
   options = new Uint8Array(64)
   statistic = new Uint8Array(64)
+  shapes = new Uint8Array(64)
   packets = new Float64Array(64)
   targets: (string | undefined)[] = []
   positions = new Int32Array(64)
@@ -83,6 +87,7 @@ class LineFacts {
     this.commentEnds = grow(this.commentEnds, (n) => new Int32Array(n))
     this.options = grow(this.options, (n) => new Uint8Array(n))
     this.statistic = grow(this.statistic, (n) => new Uint8Array(n))
+    this.shapes = grow(this.shapes, (n) => new Uint8Array(n))
     this.positions = grow(this.positions, (n) => new Int32Array(n))
     this.packets = grow(this.packets, (n) => new Float64Array(n))
   }
@@ -92,6 +97,8 @@ export class LineRunScanner {
   private readonly scanner: FastRuleScanner
   /** Where "statistic" next occurs: one search through the text for all lines (they are read in its order). */
   private readonly statistic: Cursor
+  /** Tabs, which the fast scan refuses anywhere in a line (the shapes allow them inside a comment). */
+  private readonly tab: Cursor
   private readonly facts = new LineFacts()
   private readonly names: string[] = new Array<string>(256).fill('')
   private readonly line: ScannedLine
@@ -106,7 +113,8 @@ export class LineRunScanner {
   ) {
     this.scanner = new FastRuleScanner(text)
     this.statistic = new Cursor(text, 'statistic')
-    this.line = {text, index: 0, count: 0, line: 0, lineStart: 0, start: 0, end: 0, packets: -1, targetStart: -1, targetEnd: -1, target: undefined, targetChain: undefined, targetPosition: -1, targetHasOptions: false, commentStart: -1, commentEnd: -1, mentionsStatistic: false}
+    this.tab = new Cursor(text, '\t')
+    this.line = {text, index: 0, count: 0, line: 0, lineStart: 0, start: 0, end: 0, packets: -1, targetStart: -1, targetEnd: -1, target: undefined, targetChain: undefined, targetPosition: -1, targetHasOptions: false, commentStart: -1, commentEnd: -1, mentionsStatistic: false, shape: 0}
   }
 
   /**
@@ -149,6 +157,7 @@ export class LineRunScanner {
       line.commentStart = f.commentStarts[i]
       line.commentEnd = f.commentEnds[i]
       line.mentionsStatistic = f.statistic[i] === 1
+      line.shape = f.shapes[i]
       visit(line)
     }
   }
@@ -172,24 +181,44 @@ export class LineRunScanner {
         f.packets[i] = packets
         from = text.indexOf(']', pos) + 2
       }
-      if (!this.scanner.scan(from, lineEnd, true)) return false
-      const scan = this.scanner.result
       f.lineStarts[i] = pos
       f.starts[i] = from
       f.ends[i] = lineEnd
-      f.targetStarts[i] = scan.targetStart
-      f.targetEnds[i] = scan.targetEnd
-      f.options[i] = scan.targetHasOptions ? 1 : 0
-      f.commentStarts[i] = scan.commentStart
-      f.commentEnds[i] = scan.commentEnd
       f.statistic[i] = this.statistic.within(pos, lineEnd) ? 1 : 0
       f.targets[i] = undefined
       f.positions[i] = -1
-      if (scan.targetStart >= 0 && !this.resolveTarget(scan.targetStart, scan.targetEnd, scan.targetHasOptions, i)) return false
+      // Most lines have one of kube-proxy's shapes: one expression proves what the fast scan
+      // would find (so do no tab and the length limit), and the spans follow from the shape.
+      const shape = lineEnd - from <= MAX_FAST_LINE && !this.tab.within(from, lineEnd) ? shapeAt(text, from, lineEnd) : SHAPE_NONE
+      f.shapes[i] = shape
+      if (shape !== SHAPE_NONE) this.shapeSpans(shape, from, lineEnd, i)
+      else if (this.scanner.scan(from, lineEnd, true)) {
+        const scan = this.scanner.result
+        f.targetStarts[i] = scan.targetStart
+        f.targetEnds[i] = scan.targetEnd
+        f.options[i] = scan.targetHasOptions ? 1 : 0
+        f.commentStarts[i] = scan.commentStart
+        f.commentEnds[i] = scan.commentEnd
+      } else return false
+      if (f.targetStarts[i] >= 0 && !this.resolveTarget(f.targetStarts[i], f.targetEnds[i], f.options[i] === 1, i)) return false
       pos = end + 1
     }
     // One expression over the run (or, once enough was read, over the whole text: see GarbageCheck).
     return this.garbage.cleanRange(first, pos > text.length ? text.length : pos)
+  }
+
+  private readonly spans: ShapeSpans = {targetStart: -1, targetEnd: -1, targetHasOptions: false, commentStart: -1, commentEnd: -1}
+
+  /** Line i's target and comment, from its shape (line-shapes.ts). */
+  private shapeSpans(shape: number, from: number, end: number, i: number): void {
+    const spans = this.spans
+    shapeSpans(this.text, shape, from, end, spans)
+    const f = this.facts
+    f.targetStarts[i] = spans.targetStart
+    f.targetEnds[i] = spans.targetEnd
+    f.options[i] = spans.targetHasOptions ? 1 : 0
+    f.commentStarts[i] = spans.commentStart
+    f.commentEnds[i] = spans.commentEnd
   }
 
   /** The index of the table's chains (a table that grew since its index was built gets a new one). */

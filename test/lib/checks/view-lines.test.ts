@@ -31,7 +31,7 @@ function summary(view: RulesView): unknown {
       affinity: c.affinity,
       jumps: c.jumps.map((j) => [j.sepChain, j.probability, j.endpoint, j.index, j.packets, where(j.rule)]),
     })),
-    endpointChains: [...view.endpointChains].map(([name, e]) => [name, e.chain, e.servicePort, e.claimed, e.endpoint, e.used, where(e.dnatRule)]),
+    endpointChains: [...view.endpointChains.values()].map((e) => [view.endpointChains.get(e.chain) === e, e.chain, e.servicePort, e.claimed, e.endpoint, e.used, where(e.dnatRule)]),
     chainService: [...view.chainService],
     commentService: [...view.commentService],
     servicePorts: [...view.servicePorts].sort(), // a set: its order tells nothing
