@@ -3,34 +3,48 @@
  * out. A reader of every rule of a 10k-Service dump (`kpx check`) resolves 3×10^5 jump targets:
  * with a Map each costs a new string and a hash of it, then a probe of a 10^5-entry table that
  * misses the caches, about 1 µs; here a hash over the span's characters and an Int32Array probe
- * cost a tenth of that, and the answer is the chain's position in the table (readers index
- * their own per-chain arrays by it instead of keeping maps of names).
+ * cost less, and the answer is the chain's position in the table (readers index their own
+ * per-chain arrays by it instead of keeping maps of names).
  */
 import type {Chain} from './types.js'
 
 export class ChainSpanIndex {
-  /** Open addressing: position + 1 of the chain in each slot, 0 for an empty slot. */
+  /**
+   * Open addressing, four numbers a slot (one cache line per probe): the name's hash, the
+   * chain's position + 1 (0: empty slot), and where its name stands in `names`.
+   */
   private readonly slots: Int32Array
-  /** The name hash of each slot's chain: a probe compares names only when hashes agree. */
-  private readonly hashes: Int32Array
   private readonly mask: number
+  /** Every name, one after another: a probe compares against this, not against the chains' own strings (each a miss). */
+  private readonly names: string
 
   /** @param chains the table's chains, in order; the first of a name wins (as in the parser). */
   constructor(private readonly chains: readonly Chain[]) {
     let size = 16
     while (size < chains.length * 2) size *= 2
-    this.slots = new Int32Array(size)
-    this.hashes = new Int32Array(size)
+    this.slots = new Int32Array(size * 4)
     this.mask = size - 1
+    this.names = chains.map((chain) => chain.name).join('')
+    let offset = 0
     for (let k = 0; k < chains.length; k++) {
-      const name = chains[k].name
-      const hash = hashSpan(name, 0, name.length)
-      let slot = hash & this.mask
-      while (this.slots[slot] !== 0 && !(this.hashes[slot] === hash && chains[this.slots[slot] - 1].name === name)) slot = (slot + 1) & this.mask
-      if (this.slots[slot] !== 0) continue // first of a name wins
-      this.slots[slot] = k + 1
-      this.hashes[slot] = hash
+      const length = chains[k].name.length
+      this.insert(hashSpan(this.names, offset, offset + length), k, offset, length)
+      offset += length
     }
+  }
+
+  private insert(hash: number, position: number, offset: number, length: number): void {
+    const slots = this.slots
+    let slot = hash & this.mask
+    for (; slots[4 * slot + 1] !== 0; slot = (slot + 1) & this.mask) {
+      const at = 4 * slot
+      if (slots[at] === hash && slots[at + 3] === length && spanEquals(this.names, offset, offset + length, this.names, slots[at + 2])) return // first of a name wins
+    }
+    const at = 4 * slot
+    slots[at] = hash
+    slots[at + 1] = position + 1
+    slots[at + 2] = offset
+    slots[at + 3] = length
   }
 
   /** How many chains it was built over (a table that grew since needs a new index). */
@@ -40,11 +54,11 @@ export class ChainSpanIndex {
 
   /** The position of the chain named text[start, end), or -1 when the table has none. */
   positionOf(text: string, start: number, end: number): number {
+    const slots = this.slots
     const hash = hashSpan(text, start, end)
-    let slot = hash & this.mask
-    for (let held = this.slots[slot]; held !== 0; held = this.slots[slot]) {
-      if (this.hashes[slot] === hash && spanEquals(text, start, end, this.chains[held - 1].name)) return held - 1
-      slot = (slot + 1) & this.mask
+    for (let slot = hash & this.mask; slots[4 * slot + 1] !== 0; slot = (slot + 1) & this.mask) {
+      const at = 4 * slot
+      if (slots[at] === hash && slots[at + 3] === end - start && spanEquals(text, start, end, this.names, slots[at + 2])) return slots[at + 1] - 1
     }
     return -1
   }
@@ -57,9 +71,12 @@ function hashSpan(text: string, start: number, end: number): number {
   return hash
 }
 
-/** text[start, end) === name, compared in place (a startsWith of a non-literal is slower in V8). */
-export function spanEquals(text: string, start: number, end: number, name: string): boolean {
-  if (end - start !== name.length) return false
-  for (let k = 0; k < name.length; k++) if (text.charCodeAt(start + k) !== name.charCodeAt(k)) return false
+/** text[start, end) equals `other` from `offset` (`name` whole when no offset), compared in place (a startsWith of a non-literal is slower in V8). */
+export function spanEquals(text: string, start: number, end: number, other: string, offset = -1): boolean {
+  if (offset < 0) {
+    if (end - start !== other.length) return false
+    offset = 0
+  }
+  for (let k = 0; k < end - start; k++) if (text.charCodeAt(start + k) !== other.charCodeAt(offset + k)) return false
   return true
 }
