@@ -225,6 +225,8 @@ export class LineRunScanner {
   private indexOver(chains: readonly Chain[]): void {
     if (chains === this.chains && this.index?.size === chains.length) return
     this.chains = chains
+    this.recent.starts.fill(0)
+    this.recent.ends.fill(0) // another table: its positions, not the last one's
     let index = this.indexes.get(chains)
     if (index === undefined || index.size !== chains.length) this.indexes.set(chains, (index = new ChainSpanIndex(chains)))
     this.index = index
@@ -232,29 +234,33 @@ export class LineRunScanner {
 
   /** Names line i's target and finds its chain; false for a jump to a chain the table does not have. */
   private resolveTarget(start: number, end: number, hasOptions: boolean, i: number): boolean {
-    const f = this.facts
-    // Most lines jump to what a recent line did (KUBE-MARK-MASQ, DNAT): compared in place first.
-    const last = this.lastTarget
-    if (spanEquals(this.text, start, end, last.name) && last.options === hasOptions) {
-      f.targets[i] = last.name
-      f.positions[i] = last.position
+    // Most lines jump to what a recent line did (KUBE-MARK-MASQ, DNAT): that line's target is
+    // compared where it stands in the text, near this one (a chain's own name is a cache miss).
+    const recent = this.recent
+    const bucket = end - start === 4 ? 0 : (this.text.charCodeAt(start + 5) & 7) + 1
+    const other = recent.starts[bucket]
+    if (recent.ends[bucket] - other === end - start && recent.options[bucket] === (hasOptions ? 1 : 0) && spanEquals(this.text, start, end, this.text, other)) {
+      this.facts.targets[i] = recent.names[bucket]
+      this.facts.positions[i] = recent.positions[bucket]
       return true
     }
-    const known = this.recentTargets[this.text.charCodeAt(start + 5) & 7]
-    if (spanEquals(this.text, start, end, known.name) && known.options === hasOptions) {
-      f.targets[i] = known.name
-      f.positions[i] = known.position
-      this.lastTarget = known
-      return true
-    }
-    const found = this.findTarget(start, end, hasOptions, i)
-    if (found && f.targets[i] !== undefined) this.lastTarget = this.recentTargets[this.text.charCodeAt(start + 5) & 7] = {name: f.targets[i] as string, position: f.positions[i], options: hasOptions}
-    return found
+    if (!this.findTarget(start, end, hasOptions, i)) return false
+    recent.starts[bucket] = start
+    recent.ends[bucket] = end
+    recent.options[bucket] = hasOptions ? 1 : 0
+    recent.names[bucket] = this.facts.targets[i] as string
+    recent.positions[bucket] = this.facts.positions[i]
+    return true
   }
 
-  private lastTarget: RecentTarget = NO_TARGET
-  /** The last target of each of a few buckets (by a character of the name). */
-  private readonly recentTargets: RecentTarget[] = new Array<RecentTarget>(8).fill(NO_TARGET)
+  /** The last target found in each of a few buckets (by length and a character of the name), by its place in the text. */
+  private readonly recent = {
+    starts: new Int32Array(9),
+    ends: new Int32Array(9),
+    options: new Uint8Array(9),
+    positions: new Int32Array(9),
+    names: new Array<string>(9).fill(''),
+  }
 
   private findTarget(start: number, end: number, hasOptions: boolean, i: number): boolean {
     const f = this.facts
@@ -263,7 +269,8 @@ export class LineRunScanner {
       // The chain's own name: no new string, and its hash is computed once for every map it keys.
       const name = this.chains[position].name
       f.targets[i] = name
-      if (scannedJumpToChain(name, hasOptions)) f.positions[i] = position
+      // No verdict or target extension is named KUBE-…: kube-proxy's 10^5 chains skip the sets.
+      if (hasOptions ? false : isKubeName(this.text, start) || scannedJumpToChain(name, hasOptions)) f.positions[i] = position
       return true
     }
     const name = internWord(this.names, this.text, start, end)
@@ -272,13 +279,10 @@ export class LineRunScanner {
   }
 }
 
-interface RecentTarget {
-  name: string
-  position: number
-  options: boolean
+/** Whether text at `start` begins with `KUBE-`. */
+function isKubeName(text: string, start: number): boolean {
+  return text.charCodeAt(start) === 75 && text.charCodeAt(start + 1) === 85 && text.charCodeAt(start + 2) === 66 && text.charCodeAt(start + 3) === 69 && text.charCodeAt(start + 4) === 45
 }
-
-const NO_TARGET: RecentTarget = {name: '', position: -1, options: false}
 
 /** The packets of `[packets:bytes]` at `start` (followed by a space, before `end`), -1 when malformed. */
 function readPackets(text: string, start: number, end: number): number {

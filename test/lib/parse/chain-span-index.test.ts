@@ -1,6 +1,7 @@
 import {expect} from 'chai'
 import {ChainSpanIndex, spanEquals} from '../../../src/lib/parse/chain-span-index.js'
 import type {Chain} from '../../../src/lib/parse/types.js'
+import {TARGET_EXTENSIONS} from '../../../src/lib/parse/typed-targets.js'
 
 const chain = (name: string): Chain => ({name, builtin: false, rules: []})
 
@@ -38,5 +39,10 @@ describe('parse: ChainSpanIndex finds chains from spans of text', () => {
     expect(spanEquals('a KUBE-X b', 2, 8, 'KUBE-X')).to.equal(true)
     expect(spanEquals('a KUBE-X b', 2, 7, 'KUBE-X')).to.equal(false)
     expect(spanEquals('a KUBE-Y b', 2, 8, 'KUBE-X')).to.equal(false)
+  })
+
+  it('no target extension is named KUBE-… (scanned lines take a KUBE- target for a chain without asking)', () => {
+    expect([...TARGET_EXTENSIONS].filter((name) => name.startsWith('KUBE-'))).to.deep.equal([])
+    expect(TARGET_EXTENSIONS.size).to.be.greaterThan(10)
   })
 })
