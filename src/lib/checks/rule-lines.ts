@@ -72,6 +72,9 @@ export interface RuleLine {
   firstDestinationPort(): number | undefined
   /** The rule, to keep (see RuleRef). */
   ref(): RuleRef
+  /** What a record that keeps the rule itself holds (RuleRef's arguments): the parsed rule, or the chain to read it from. */
+  readonly parsedRule: Rule | undefined
+  readonly sourceChain: Chain | undefined
 }
 
 /** A parsed rule as a RuleLine. */
@@ -149,6 +152,14 @@ export class ParsedRuleLine implements RuleLine {
 
   ref(): RuleRef {
     return new RuleRef(this.#rule.index, this.#rule, undefined)
+  }
+
+  get parsedRule(): Rule {
+    return this.#rule
+  }
+
+  get sourceChain(): undefined {
+    return undefined
   }
 }
 
@@ -274,5 +285,13 @@ export class ScannedRuleLine implements RuleLine {
 
   ref(): RuleRef {
     return new RuleRef(this.#line.index, undefined, this.#chain)
+  }
+
+  get parsedRule(): undefined {
+    return undefined
+  }
+
+  get sourceChain(): Chain {
+    return this.#chain
   }
 }

@@ -7,7 +7,7 @@
 import {classifyChain, type ChainKind} from '../kube-proxy/names.js'
 import {isPlainIpv4Endpoint} from '../kube-proxy/line-shapes.js'
 import {CANONICAL_IPV4_ENDPOINT, formatEndpoint, parseEndpoint} from '../net/ip.js'
-import type {Rule} from '../parse/types.js'
+import type {Chain, Rule} from '../parse/types.js'
 import type {RuleLine, RuleRef} from './rule-lines.js'
 import {servicePortFromComment} from './service-names.js'
 
@@ -20,7 +20,10 @@ export class EndpointChain {
   claimed?: string
   /** `ip:port` of the DNAT, as written in the rule (`[fd00::1]:80` for IPv6). */
   endpoint?: string
-  dnatRef?: RuleRef
+  /** Where the DNAT rule is (see RuleRef: the rule itself, or its chain and position); dnatIndex 0: none. */
+  dnatIndex = 0
+  #dnatRule: Rule | undefined
+  #dnatChain: Chain | undefined
   /** Some nat rule jumps or goes to the chain (set by the rules view once the dump is read). */
   used = false
   /**
@@ -40,16 +43,19 @@ export class EndpointChain {
   }
 
   get dnatRule(): Rule | undefined {
-    return this.dnatRef?.rule
+    if (this.dnatIndex === 0) return undefined
+    return (this.#dnatRule ??= this.#dnatChain?.rules[this.dnatIndex - 1])
   }
 
   /** Reads one rule of the chain, in order: the first DNAT with a destination is the endpoint. */
   readRule(line: RuleLine): void {
-    if (this.dnatRef !== undefined || line.target !== 'DNAT') return // only the DNAT rule, not the MARK-MASQ one
+    if (this.dnatIndex !== 0 || line.target !== 'DNAT') return // only the DNAT rule, not the MARK-MASQ one
     const destination = line.dnatDestination()
     if (destination === undefined) return
     this.endpoint = canonicalEndpoint(destination)
-    this.dnatRef = line.ref()
+    this.dnatIndex = line.index
+    this.#dnatRule = line.parsedRule
+    this.#dnatChain = line.sourceChain
   }
 }
 

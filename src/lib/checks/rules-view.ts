@@ -19,34 +19,32 @@ import {chainsByName} from '../parse/dump-builder.js'
 import type {ScannedLine} from '../parse/scanned-lines.js'
 import type {Chain, IptablesDump, IpFamily, Rule} from '../parse/types.js'
 import {EndpointChain, EndpointChains, readNoEndpointsRule, readServiceEntry, SERVICE_KINDS, type NoEndpointsRule, type ServiceEntryRule} from './rule-readers.js'
-import {ParsedRuleLine, ScannedRuleLine, type RuleLine, type RuleRef} from './rule-lines.js'
+import {ParsedRuleLine, RuleRef, ScannedRuleLine, type RuleLine} from './rule-lines.js'
 import {serviceChainHash, servicePortFromComment} from './service-names.js'
 
 export {canonicalEndpoint, EndpointChain, EndpointChains, type NoEndpointsRule, type ServiceEntryRule} from './rule-readers.js'
 
-/** A cascade rule that sends traffic to a KUBE-SEP chain. */
-export class EndpointJump {
+/**
+ * A cascade rule that sends traffic to a KUBE-SEP chain. It is its own RuleRef (10^5 of these:
+ * one object each, not two).
+ */
+export class EndpointJump extends RuleRef {
   /** The DNAT address of its KUBE-SEP chain (filled once the whole dump is read). */
   endpoint?: string = undefined
+  readonly sepChain: string
+  /** The `--probability` of the rule; undefined when it has no statistic match. */
+  readonly probability: number | undefined
+  /** The packets of the rule's counters (`iptables-save -c`); undefined without counters. */
+  readonly packets: number | undefined
+  /** Position of the KUBE-SEP chain in the nat table when the reader knew it, else -1 (found by name). */
+  readonly sepPosition: number
 
-  constructor(
-    private readonly ref: RuleRef,
-    readonly sepChain: string,
-    /** The `--probability` of the rule; undefined when it has no statistic match. */
-    readonly probability: number | undefined,
-    /** The packets of the rule's counters (`iptables-save -c`); undefined without counters. */
-    readonly packets: number | undefined,
-    /** Position of the KUBE-SEP chain in the nat table when the reader knew it, else -1 (found by name). */
-    readonly sepPosition: number,
-  ) {}
-
-  get rule(): Rule {
-    return this.ref.rule
-  }
-
-  /** 1-based position of the rule in its chain. */
-  get index(): number {
-    return this.ref.index
+  constructor(line: RuleLine, sepChain: string) {
+    super(line.index, line.parsedRule, line.sourceChain)
+    this.sepChain = sepChain
+    this.probability = line.randomProbability()
+    this.packets = line.packets
+    this.sepPosition = line.targetPosition
   }
 }
 
@@ -340,7 +338,7 @@ function readCascadeRule(cascade: Cascade, line: RuleLine): boolean {
     cascade.affinity = true
     return false
   }
-  cascade.jumps.push(new EndpointJump(line.ref(), target, line.randomProbability(), line.packets, line.targetPosition))
+  cascade.jumps.push(new EndpointJump(line, target))
   return true
 }
 
