@@ -24,6 +24,7 @@ export type {OptionIssueReporter} from './decode-values.js'
 export {inferTable} from './infer-table.js'
 export {destinationOf, LazyRule, materializeAll, targetNameOf} from './lazy-rule.js'
 export {chainsByName, chainsInLineOrder} from './dump-builder.js'
+export type {LineVisitor, ScannedLine} from './scanned-lines.js'
 
 /** Parses iptables-save, `iptables -S`, `iptables -L -n` listings, or bare `-A` fragments. */
 export function parseRules(text: string, opts: ParseOptions = {}): IptablesDump {

@@ -4,8 +4,9 @@
  * seconds, mostly in allocation and garbage collection).
  *
  * The lines are checked exactly as reading the chain's `rules` would check them, first, all of
- * them: no binary garbage, every line one the fast scan reads whole (fast-scan.ts), counters
- * well formed, every jump to a chain landing on a declared one. Only then are they visited, one
+ * them: no binary garbage, every line one the fast scan reads whole (fast-scan.ts; a line of
+ * a plain shape, line-shapes.ts, is known to be one without it), counters well formed, every
+ * jump to a chain landing on a declared one. Only then are they visited, one
  * reused ScannedLine each. If any line fails, nothing is visited and the caller reads `rules`,
  * which reports the problem as it always did: this is a faster way to the same facts, never a
  * laxer one.
@@ -187,8 +188,9 @@ export class LineRunScanner {
       f.statistic[i] = this.statistic.within(pos, lineEnd) ? 1 : 0
       f.targets[i] = undefined
       f.positions[i] = -1
-      // Most lines have one of kube-proxy's shapes: one expression proves what the fast scan
-      // would find (so do no tab and the length limit), and the spans follow from the shape.
+      // Most lines have one of the plain shapes (line-shapes.ts): one expression, with no tab in
+      // the line and within the fast scan's length, proves the line is one the fast scan reads
+      // whole, and the target and comment follow from the shape.
       const shape = lineEnd - from <= MAX_FAST_LINE && !this.tab.within(from, lineEnd) ? shapeAt(text, from, lineEnd) : SHAPE_NONE
       f.shapes[i] = shape
       if (shape !== SHAPE_NONE) this.shapeSpans(shape, from, lineEnd, i)
