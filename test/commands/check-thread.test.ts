@@ -7,10 +7,10 @@
 import {expect} from 'chai'
 import {existsSync} from 'node:fs'
 import {join} from 'node:path'
-import {pathToFileURL} from 'node:url'
 
 import {REPO, sampleClaims, snapshotOf} from '../lib/checks/helpers.js'
 import {endpointChainName} from '../../src/lib/kube-proxy/names.js'
+import {built} from '../helpers/built.js'
 
 // The built modules, as the command runs them (and its worker file next to them).
 type ThreadModule = typeof import('../../src/lib/checks/claims-thread.js')
@@ -18,7 +18,6 @@ type ChecksModule = typeof import('../../src/lib/checks/index.js')
 type ReadModule = typeof import('../../src/lib/snapshot/read.js')
 type ParseModule = typeof import('../../src/lib/source/parse-node.js')
 
-const built = (path: string) => pathToFileURL(join(REPO, 'dist', path)).href
 
 describe('kpx check: the hashing thread', () => {
   it('is built, by tsc and into the bundle', () => {

@@ -12,6 +12,7 @@ import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {REPO} from '../lib/checks/helpers.js'
+import {built, rejectionMessage} from '../helpers/built.js'
 import {BAD, corpus, errorOf, FIELDS, lookupsWith, probe} from '../lib/snapshot/cluster-cases.js'
 import {generatedCluster} from '../lib/snapshot/generate.js'
 import {indexCluster} from '../../src/lib/snapshot/cluster-index.js'
@@ -21,18 +22,7 @@ import type {ClusterObjects, NodeCapture} from '../../src/lib/snapshot/types.js'
 // The built modules, as the command runs them (and its worker file next to them).
 type ThreadModule = typeof import('../../src/lib/snapshot/cluster-thread.js')
 type ReadModule = typeof import('../../src/lib/snapshot/read.js')
-const built = (path: string) => pathToFileURL(join(REPO, 'dist', path)).href
 const ORIGIN = 'snap/cluster.json'
-
-/** The error message of a promise, or undefined. */
-async function rejection(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise
-    return undefined
-  } catch (error) {
-    return (error as Error).message
-  }
-}
 
 describe('cluster.json scanned on a worker thread', () => {
   let thread: ThreadModule
@@ -81,7 +71,7 @@ describe('cluster.json scanned on a worker thread', () => {
       })
       expect(expected, 'the case must be bad').to.be.a('string')
       let objects: ClusterObjects | undefined
-      const atRead = await rejection(inThread(text).then((o) => (objects = o)))
+      const atRead = await rejectionMessage(inThread(text).then((o) => (objects = o)))
       const atUse = objects && errorOf(() => {
         probe(objects!).forEach((message) => {
           throw new Error(message)
@@ -120,9 +110,9 @@ describe('cluster.json scanned on a worker thread', () => {
       await cp(join(REPO, 'examples', 'ghost'), dir, {recursive: true})
       await writeFile(join(dir, 'cluster.json'), JSON.stringify(generatedCluster(6000)).slice(0, -2))
       await writeFile(join(dir, 'nodes', 'k8s-1', 'meta.json'), '[1]')
-      const eager = await rejection(readSnapshot(dir))
+      const eager = await rejectionMessage(readSnapshot(dir))
       expect(eager).to.match(/cluster\.json/)
-      expect(await rejection(readSnapshot(dir, {lazyCluster: true, meanwhile: () => undefined}))).to.equal(eager)
+      expect(await rejectionMessage(readSnapshot(dir, {lazyCluster: true, meanwhile: () => undefined}))).to.equal(eager)
     } finally {
       await rm(dir, {recursive: true, force: true})
     }

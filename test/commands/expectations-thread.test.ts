@@ -12,6 +12,7 @@ import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {REPO} from '../lib/checks/helpers.js'
+import {built, rejectionMessage} from '../helpers/built.js'
 import {BAD, corpus} from '../lib/snapshot/cluster-cases.js'
 
 // The built modules, as the command runs them (and its worker file next to them).
@@ -23,16 +24,6 @@ type ChecksModule = typeof import('../../src/lib/checks/index.js')
 type ClaimsModule = typeof import('../../src/lib/checks/claims-thread.js')
 type ReadModule = typeof import('../../src/lib/snapshot/read.js')
 type ParseModule = typeof import('../../src/lib/source/parse-node.js')
-const built = (path: string) => pathToFileURL(join(REPO, 'dist', path)).href
-
-async function rejection(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise
-    return undefined
-  } catch (error) {
-    return (error as Error).message
-  }
-}
 
 describe('kpx check: the cluster side on a worker thread', () => {
   let thread: ThreadModule
@@ -93,13 +84,13 @@ parentPort.once('message', ({indexPort, indexState}) => {
 
   for (const [name, text] of BAD) {
     it(`${name}: the error of the file, worker or not`, async () => {
-      const expected = await rejection(Promise.resolve().then(() => json.parseClusterJson(text, 'x')))
+      const expected = await rejectionMessage(Promise.resolve().then(() => json.parseClusterJson(text, 'x')))
       expect(expected, 'the case must be bad').to.be.a('string')
       for (const workerFile of [undefined, noWorker]) {
         const {path, objects} = await deferredFile(text)
         const pending = thread.expectationsFor(objects, workerFile)
         expect(pending.hashIndex.size).to.be.a('number') // (a bad file's index: empty, never a throw)
-        expect(await rejection(pending.expectations)).to.equal(await rejection(Promise.resolve().then(() => json.parseClusterJson(text, path))))
+        expect(await rejectionMessage(pending.expectations)).to.equal(await rejectionMessage(Promise.resolve().then(() => json.parseClusterJson(text, path))))
       }
     })
   }
@@ -142,11 +133,11 @@ parentPort.once('message', ({indexPort, indexState}) => {
     const opts = {parse: () => {
       throw new Error('rules error')
     }}
-    const eager = await rejection(readSnapshot(snap))
+    const eager = await rejectionMessage(readSnapshot(snap))
     expect(eager).to.match(/cluster\.json: Service default\/bad has no spec/)
     const claims = new ClaimsThread()
     try {
-      expect(await rejection(readSnapshot(snap, {deferCluster: true}).then((snapshot) => runChecksWithThread(snapshot, opts, claims)))).to.equal(eager)
+      expect(await rejectionMessage(readSnapshot(snap, {deferCluster: true}).then((snapshot) => runChecksWithThread(snapshot, opts, claims)))).to.equal(eager)
     } finally {
       await claims.close()
     }
@@ -162,8 +153,8 @@ parentPort.once('message', ({indexPort, indexState}) => {
     expect((await readSnapshot(snap, {deferCluster: true})).cluster).to.equal(undefined)
     await writeFile(join(snap, 'cluster.json'), '{"kind": "List", "items": [}')
     await writeFile(join(snap, 'nodes', 'k8s-1', 'meta.json'), '[1]')
-    const eager = await rejection(readSnapshot(snap))
+    const eager = await rejectionMessage(readSnapshot(snap))
     expect(eager).to.match(/cluster\.json:1:/)
-    expect(await rejection(readSnapshot(snap, {deferCluster: true}))).to.equal(eager)
+    expect(await rejectionMessage(readSnapshot(snap, {deferCluster: true}))).to.equal(eager)
   })
 })

@@ -1,5 +1,5 @@
 /** Shared test helpers: corpus and fixture loading, snapshots from text, findings as counts. */
-import {readFileSync} from 'node:fs'
+import {readdirSync, readFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {runChecks, type RunChecksOptions} from '../../../src/lib/checks/index.js'
@@ -15,6 +15,17 @@ const here = dirname(fileURLToPath(import.meta.url))
 export const REPO = join(here, '..', '..', '..')
 export const CORPUS = CORPUS_DIR
 export const FIXTURES = join(REPO, 'test', 'fixtures', 'checks')
+
+/** Every corpus ruleset and every node's rules of the shipped examples, as [name, text]. */
+export function corpusAndExampleDumps(): [string, string][] {
+  const dumps: [string, string][] = []
+  for (const file of readdirSync(CORPUS).filter((f) => f.endsWith('.rules'))) dumps.push([file, readFileSync(join(CORPUS, file), 'utf8')])
+  for (const example of ['ghost', 'modern', 'nginx', 'stale']) {
+    const nodes = join(REPO, 'examples', example, 'nodes')
+    for (const node of readdirSync(nodes)) dumps.push([`${example}/${node}`, readFileSync(join(nodes, node, 'iptables-save.txt'), 'utf8')])
+  }
+  return dumps
+}
 
 export function corpusRules(name: string): string {
   return readFileSync(join(CORPUS, `${name}.rules`), 'utf8')

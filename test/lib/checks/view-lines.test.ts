@@ -7,8 +7,6 @@
  * The parse's issues must match too: the scanned path may not let a problem through.
  */
 import {expect} from 'chai'
-import {readdirSync, readFileSync} from 'node:fs'
-import {join} from 'node:path'
 import sinon from 'sinon'
 // @ts-expect-error -- plain JS generator without type declarations (bench/generate-dump.js)
 import {generateKubeProxyDump} from '../../../bench/generate-dump.js'
@@ -16,7 +14,7 @@ import {buildRulesView, type RulesView} from '../../../src/lib/checks/rules-view
 import {DeferredChain} from '../../../src/lib/parse/deferred-chain.js'
 import {parseRules} from '../../../src/lib/parse/index.js'
 import type {IptablesDump, Rule} from '../../../src/lib/parse/types.js'
-import {CORPUS, REPO} from './helpers.js'
+import {corpusAndExampleDumps} from './helpers.js'
 
 const where = (rule: Rule | undefined) => (rule ? `${rule.table} ${rule.chain} #${rule.index} line ${rule.line}` : undefined)
 
@@ -68,12 +66,7 @@ function viewFromLines(text: string): {view: unknown; issues: unknown; scanned: 
 }
 
 function realDumps(): [string, string][] {
-  const dumps: [string, string][] = []
-  for (const file of readdirSync(CORPUS).filter((f) => f.endsWith('.rules'))) dumps.push([file, readFileSync(join(CORPUS, file), 'utf8')])
-  for (const example of ['ghost', 'modern', 'nginx', 'stale']) {
-    const nodes = join(REPO, 'examples', example, 'nodes')
-    for (const node of readdirSync(nodes)) dumps.push([`${example}/${node}`, readFileSync(join(nodes, node, 'iptables-save.txt'), 'utf8')])
-  }
+  const dumps = corpusAndExampleDumps()
   dumps.push(['generated', generateKubeProxyDump({services: 60, endpointsPerService: 4, seed: 7}) as string])
   return dumps
 }

@@ -6,13 +6,11 @@
  * the corpus, the examples (lazy and eager parsing) and dumps written to hit every branch.
  */
 import {expect} from 'chai'
-import {readdirSync, readFileSync} from 'node:fs'
-import {join} from 'node:path'
 import {buildRulesView} from '../../../src/lib/checks/rules-view.js'
 import {isPerServiceChain} from '../../../src/lib/kube-proxy/names.js'
 import {parseRules} from '../../../src/lib/parse/index.js'
 import type {IptablesDump, Rule} from '../../../src/lib/parse/types.js'
-import {CORPUS, REPO} from './helpers.js'
+import {corpusAndExampleDumps} from './helpers.js'
 
 const TERMINAL = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'REJECT', 'DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT'])
 
@@ -57,12 +55,7 @@ function fromView(dump: IptablesDump): Summaries {
 }
 
 function dumpsToCompare(): [string, string][] {
-  const dumps: [string, string][] = []
-  for (const file of readdirSync(CORPUS).filter((f) => f.endsWith('.rules'))) dumps.push([file, readFileSync(join(CORPUS, file), 'utf8')])
-  for (const example of ['ghost', 'modern', 'nginx', 'stale']) {
-    const nodes = join(REPO, 'examples', example, 'nodes')
-    for (const node of readdirSync(nodes)) dumps.push([`${example}/${node}`, readFileSync(join(nodes, node, 'iptables-save.txt'), 'utf8')])
-  }
+  const dumps = corpusAndExampleDumps()
   return dumps
 }
 

@@ -4,21 +4,14 @@
  * rule line of the corpus, the examples, a generated dump and edited variants is held to it.
  */
 import {expect} from 'chai'
-import {readdirSync, readFileSync} from 'node:fs'
-import {join} from 'node:path'
 // @ts-expect-error -- plain JS generator without type declarations (bench/generate-dump.js)
 import {generateKubeProxyDump} from '../../../bench/generate-dump.js'
 import {FastRuleScanner} from '../../../src/lib/parse/fast-scan.js'
 import {SHAPE_NONE, shapeAt, shapeOfLine, shapeSpans, type ShapeSpans} from '../../../src/lib/parse/line-shapes.js'
-import {CORPUS, REPO} from '../checks/helpers.js'
+import {corpusAndExampleDumps} from '../checks/helpers.js'
 
 function texts(): [string, string][] {
-  const all: [string, string][] = []
-  for (const file of readdirSync(CORPUS).filter((f) => f.endsWith('.rules'))) all.push([file, readFileSync(join(CORPUS, file), 'utf8')])
-  for (const example of ['ghost', 'modern', 'nginx', 'stale']) {
-    const nodes = join(REPO, 'examples', example, 'nodes')
-    for (const node of readdirSync(nodes)) all.push([`${example}/${node}`, readFileSync(join(nodes, node, 'iptables-save.txt'), 'utf8')])
-  }
+  const all = corpusAndExampleDumps()
   const generated = generateKubeProxyDump({services: 40, endpointsPerService: 3, seed: 5}) as string
   all.push(['generated', generated])
   // Near misses: a tab in a comment, a lone CR, a quote in a word, an escape, a second -j, a bare comment word.
