@@ -43,6 +43,11 @@ export class RuleRef {
   }
 }
 
+/** The line's rule, to keep (made when first asked for, for a scanned line). */
+export function ruleRefOf(line: RuleLine): RuleRef {
+  return new RuleRef(line.index, line.parsedRule, line.sourceChain)
+}
+
 /** What the view asks of each rule. One object is reused for many rules: read it at once. */
 export interface RuleLine {
   /** 1-based position in its chain. */
@@ -70,9 +75,7 @@ export interface RuleLine {
   /** The -p criterion, lower-cased. */
   protocol(): Negatable<string> | undefined
   firstDestinationPort(): number | undefined
-  /** The rule, to keep (see RuleRef). */
-  ref(): RuleRef
-  /** What a record that keeps the rule itself holds (RuleRef's arguments): the parsed rule, or the chain to read it from. */
+  /** Where the rule is, for a record that keeps it (see RuleRef, ruleRefOf): the parsed rule, or the chain to read it from. */
   readonly parsedRule: Rule | undefined
   readonly sourceChain: Chain | undefined
 }
@@ -148,10 +151,6 @@ export class ParsedRuleLine implements RuleLine {
 
   firstDestinationPort(): number | undefined {
     return firstDestinationPort(this.#rule)
-  }
-
-  ref(): RuleRef {
-    return new RuleRef(this.#rule.index, this.#rule, undefined)
   }
 
   get parsedRule(): Rule {
@@ -281,10 +280,6 @@ export class ScannedRuleLine implements RuleLine {
     const facts = this.facts()
     if (!facts) return firstDestinationPort(this.rule())
     return facts.dport < 0 ? undefined : facts.dport
-  }
-
-  ref(): RuleRef {
-    return new RuleRef(this.#line.index, undefined, this.#chain)
   }
 
   get parsedRule(): undefined {

@@ -8,7 +8,7 @@ import {classifyChain, type ChainKind} from '../kube-proxy/names.js'
 import {isPlainIpv4Endpoint} from '../kube-proxy/line-shapes.js'
 import {CANONICAL_IPV4_ENDPOINT, formatEndpoint, parseEndpoint} from '../net/ip.js'
 import type {Chain, Rule} from '../parse/types.js'
-import type {RuleLine, RuleRef} from './rule-lines.js'
+import {ruleRefOf, type RuleLine, type RuleRef} from './rule-lines.js'
 import {servicePortFromComment} from './service-names.js'
 
 export {RuleRef} from './rule-lines.js'
@@ -33,14 +33,7 @@ export class EndpointChain {
   claimStart = -1
   claimEnd = -1
 
-  constructor(
-    readonly chain: string,
-    servicePort: string | undefined,
-    claimed: string | undefined,
-  ) {
-    if (servicePort !== undefined) this.servicePort = servicePort
-    if (claimed !== undefined) this.claimed = claimed
-  }
+  constructor(readonly chain: string) {}
 
   get dnatRule(): Rule | undefined {
     if (this.dnatIndex === 0) return undefined
@@ -129,7 +122,7 @@ export function readServiceEntry(line: RuleLine): ServiceEntryRule | undefined {
   const criterion = line.destination()
   const destination = criterion && !criterion.negated ? criterion.value : undefined
   const protocol = line.protocol()
-  const entry = new ServiceEntry(line.ref(), target)
+  const entry = new ServiceEntry(ruleRefOf(line), target)
   entry.servicePort = servicePortFromComment(line.comment())
   entry.address = destination?.replace(/\/(32|128)$/, '')
   entry.port = line.firstDestinationPort()
@@ -157,7 +150,7 @@ export function readNoEndpointsRule(line: RuleLine): NoEndpointsRule | undefined
   const match = comment ? NO_ENDPOINTS_COMMENT.exec(comment) : null
   if (!match) return undefined
   const servicePort = servicePortFromComment(comment)
-  return servicePort ? new NoEndpoints(line.ref(), servicePort, Boolean(match[1])) : undefined
+  return servicePort ? new NoEndpoints(ruleRefOf(line), servicePort, Boolean(match[1])) : undefined
 }
 
 /** `ip:port` in one canonical spelling, so rule text and API addresses compare equal. */

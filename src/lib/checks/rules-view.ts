@@ -19,7 +19,7 @@ import {chainsByName} from '../parse/dump-builder.js'
 import type {ScannedLine} from '../parse/scanned-lines.js'
 import type {Chain, IptablesDump, IpFamily, Rule} from '../parse/types.js'
 import {EndpointChain, EndpointChains, readNoEndpointsRule, readServiceEntry, SERVICE_KINDS, type NoEndpointsRule, type ServiceEntryRule} from './rule-readers.js'
-import {ParsedRuleLine, RuleRef, ScannedRuleLine, type RuleLine} from './rule-lines.js'
+import {ParsedRuleLine, RuleRef, ruleRefOf, ScannedRuleLine, type RuleLine} from './rule-lines.js'
 import {serviceChainHash, servicePortFromComment} from './service-names.js'
 
 export {canonicalEndpoint, EndpointChain, EndpointChains, type NoEndpointsRule, type ServiceEntryRule} from './rule-readers.js'
@@ -217,7 +217,7 @@ class ChainReader {
     this.named = SERVICE_KINDS.has(this.kind) || this.kind === 'sep'
     this.commented = undefined
     this.cascade = CASCADE_KINDS.has(this.kind) ? {chain: chain.name, kind: this.kind, servicePort: undefined, jumps: [], affinity: false} : undefined
-    this.endpointChain = this.kind === 'sep' ? new EndpointChain(chain.name, undefined, undefined) : undefined
+    this.endpointChain = this.kind === 'sep' ? new EndpointChain(chain.name) : undefined
     this.services = this.nat && chain.name === KUBE_SERVICES
     this.blocked = false
     this.ruleCount = 0
@@ -250,7 +250,7 @@ class ChainReader {
       if (noEndpoints) view.noEndpointRules.push(noEndpoints)
       return
     }
-    if (line.unsettledStatistic()) view.unsettledStatisticRules.push(line.ref().rule)
+    if (line.unsettledStatistic()) view.unsettledStatisticRules.push(ruleRefOf(line).rule)
     this.endpointChain?.readRule(line)
     if (this.services) {
       const entry = readServiceEntry(line)
