@@ -19,6 +19,7 @@ import {
   randomProbabilityOf,
 } from '../kube-proxy/rule-facts.js'
 import {mayHaveModule, targetNameOf} from '../parse/lazy-rule.js'
+import {SHAPE_NONE, SHAPE_PLAIN_JUMP} from '../parse/line-shapes.js'
 import type {ScannedLine} from '../parse/scanned-lines.js'
 import type {Chain, Negatable, Rule} from '../parse/types.js'
 import {blocksLaterRules, conditionWordOutsideQuotes, endsChainTarget} from './blocking-rule.js'
@@ -235,6 +236,9 @@ export class ScannedRuleLine implements RuleLine {
     const target = this.#line.target
     // -g lines are not scanned lines: the fast scan leaves them to the rules.
     if (target === undefined || !endsChainTarget(target, false)) return false
+    // A shaped line's matches are its shape's: only a plain jump has none but its comment.
+    const shape = this.#line.shape
+    if (shape !== SHAPE_NONE) return shape === SHAPE_PLAIN_JUMP
     // The scan let through at most one quoted word and no backslash: the quick test settles it.
     if (conditionWordOutsideQuotes(this.raw())) return false
     const facts = this.facts()
