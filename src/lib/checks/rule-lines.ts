@@ -5,7 +5,7 @@
  *   `kpx check` reads a big dump. Its facts come from the line (line-facts.ts); a line whose
  *   facts the line reader cannot settle is read as a rule after all, so the answers stay the
  *   decoder's.
- * The view keeps a rule only where a finding may point at it, as a RuleRef: a scanned line's
+ * The view keeps a rule only where a finding may point at it, as a RuleHandle: a scanned line's
  * rule is made when a finding asks for it, so most rules of a big dump never become objects.
  */
 import {lineFactsOf, type LineFacts} from '../kube-proxy/line-facts.js'
@@ -25,7 +25,7 @@ import type {Chain, Negatable, Rule} from '../parse/types.js'
 import {blocksLaterRules, conditionWordOutsideQuotes, endsChainTarget} from './blocking-rule.js'
 
 /** A rule the view keeps: the parsed rule, or its chain and position (read from them when first asked for). */
-export class RuleRef {
+export class RuleHandle {
   #rule: Rule | undefined
   readonly #chain: Chain | undefined
 
@@ -45,8 +45,8 @@ export class RuleRef {
 }
 
 /** The line's rule, to keep (made when first asked for, for a scanned line). */
-export function ruleRefOf(line: RuleLine): RuleRef {
-  return new RuleRef(line.index, line.parsedRule, line.sourceChain)
+export function ruleHandleOf(line: RuleLine): RuleHandle {
+  return new RuleHandle(line.index, line.parsedRule, line.sourceChain)
 }
 
 /** What the view asks of each rule. One object is reused for many rules: read it at once. */
@@ -76,7 +76,7 @@ export interface RuleLine {
   /** The -p criterion, lower-cased. */
   protocol(): Negatable<string> | undefined
   firstDestinationPort(): number | undefined
-  /** Where the rule is, for a record that keeps it (see RuleRef, ruleRefOf): the parsed rule, or the chain to read it from. */
+  /** Where the rule is, for a record that keeps it (see RuleHandle, ruleHandleOf): the parsed rule, or the chain to read it from. */
   readonly parsedRule: Rule | undefined
   readonly sourceChain: Chain | undefined
 }

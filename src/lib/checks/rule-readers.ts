@@ -2,16 +2,14 @@
  * What the rules view reads from single rules: a KUBE-SEP chain's DNAT, a KUBE-SERVICES entry,
  * a "has no endpoints" rule. Each reads a RuleLine (rule-lines.ts): a parsed rule or a scanned
  * line, with the same answers, decoding nothing when the line is in one of kube-proxy's plain
- * shapes. The records keep their rule as a RuleRef, made only when a finding points at it.
+ * shapes. The records keep their rule as a RuleHandle, made only when a finding points at it.
  */
 import {classifyChain, type ChainKind} from '../kube-proxy/names.js'
 import {isPlainIpv4Endpoint} from '../kube-proxy/line-shapes.js'
 import {CANONICAL_IPV4_ENDPOINT, formatEndpoint, parseEndpoint} from '../net/ip.js'
 import type {Chain, Rule} from '../parse/types.js'
-import {ruleRefOf, type RuleLine, type RuleRef} from './rule-lines.js'
+import {ruleHandleOf, type RuleLine, type RuleHandle} from './rule-lines.js'
 import {servicePortFromComment} from './service-names.js'
-
-export {RuleRef} from './rule-lines.js'
 
 /** A KUBE-SEP chain: its Service port, its claim and where it sends traffic. */
 export class EndpointChain {
@@ -20,7 +18,7 @@ export class EndpointChain {
   claimed?: string
   /** `ip:port` of the DNAT, as written in the rule (`[fd00::1]:80` for IPv6). */
   endpoint?: string
-  /** Where the DNAT rule is (see RuleRef: the rule itself, or its chain and position); dnatIndex 0: none. */
+  /** Where the DNAT rule is (see RuleHandle: the rule itself, or its chain and position); dnatIndex 0: none. */
   dnatIndex = 0
   #dnatRule: Rule | undefined
   #dnatChain: Chain | undefined
@@ -107,7 +105,7 @@ class ServiceEntry implements ServiceEntryRule {
   protocol?: string
 
   constructor(
-    private readonly ref: RuleRef,
+    private readonly ref: RuleHandle,
     readonly target: string,
   ) {}
 
@@ -122,7 +120,7 @@ export function readServiceEntry(line: RuleLine): ServiceEntryRule | undefined {
   const criterion = line.destination()
   const destination = criterion && !criterion.negated ? criterion.value : undefined
   const protocol = line.protocol()
-  const entry = new ServiceEntry(ruleRefOf(line), target)
+  const entry = new ServiceEntry(ruleHandleOf(line), target)
   entry.servicePort = servicePortFromComment(line.comment())
   entry.address = destination?.replace(/\/(32|128)$/, '')
   entry.port = line.firstDestinationPort()
@@ -132,7 +130,7 @@ export function readServiceEntry(line: RuleLine): ServiceEntryRule | undefined {
 
 class NoEndpoints implements NoEndpointsRule {
   constructor(
-    private readonly ref: RuleRef,
+    private readonly ref: RuleHandle,
     readonly servicePort: string,
     readonly local: boolean,
   ) {}
@@ -150,7 +148,7 @@ export function readNoEndpointsRule(line: RuleLine): NoEndpointsRule | undefined
   const match = comment ? NO_ENDPOINTS_COMMENT.exec(comment) : null
   if (!match) return undefined
   const servicePort = servicePortFromComment(comment)
-  return servicePort ? new NoEndpoints(ruleRefOf(line), servicePort, Boolean(match[1])) : undefined
+  return servicePort ? new NoEndpoints(ruleHandleOf(line), servicePort, Boolean(match[1])) : undefined
 }
 
 /** `ip:port` in one canonical spelling, so rule text and API addresses compare equal. */

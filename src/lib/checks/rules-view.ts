@@ -19,16 +19,16 @@ import {chainsByName} from '../parse/dump-builder.js'
 import type {ScannedLine} from '../parse/scanned-lines.js'
 import type {Chain, IptablesDump, IpFamily, Rule} from '../parse/types.js'
 import {EndpointChain, EndpointChains, readNoEndpointsRule, readServiceEntry, SERVICE_KINDS, type NoEndpointsRule, type ServiceEntryRule} from './rule-readers.js'
-import {ParsedRuleLine, RuleRef, ruleRefOf, ScannedRuleLine, type RuleLine} from './rule-lines.js'
+import {ParsedRuleLine, RuleHandle, ruleHandleOf, ScannedRuleLine, type RuleLine} from './rule-lines.js'
 import {serviceChainHash, servicePortFromComment} from './service-names.js'
 
 export {canonicalEndpoint, EndpointChain, EndpointChains, type NoEndpointsRule, type ServiceEntryRule} from './rule-readers.js'
 
 /**
- * A cascade rule that sends traffic to a KUBE-SEP chain. It is its own RuleRef (10^5 of these:
+ * A cascade rule that sends traffic to a KUBE-SEP chain. It is its own RuleHandle (10^5 of these:
  * one object each, not two).
  */
-export class EndpointJump extends RuleRef {
+export class EndpointJump extends RuleHandle {
   /** The DNAT address of its KUBE-SEP chain (filled once the whole dump is read). */
   endpoint?: string = undefined
   readonly sepChain: string
@@ -250,7 +250,7 @@ class ChainReader {
       if (noEndpoints) view.noEndpointRules.push(noEndpoints)
       return
     }
-    if (line.unsettledStatistic()) view.unsettledStatisticRules.push(ruleRefOf(line).rule)
+    if (line.unsettledStatistic()) view.unsettledStatisticRules.push(ruleHandleOf(line).rule)
     this.endpointChain?.readRule(line)
     if (this.services) {
       const entry = readServiceEntry(line)

@@ -58,6 +58,8 @@ export class GarbageCheck {
   private checked = 0
   /** true once the whole source is known to hold no garbage: then no line does. */
   private clean = false
+  /** cleanRange has run the expression over the whole source (and found garbage, unless `clean`). */
+  private wholeChecked = false
 
   /**
    * @param source the whole text the lines come from. A reader of every chain (check) would
@@ -113,9 +115,6 @@ export class GarbageCheck {
     }
     return !GARBAGE_IN_LINE.test(source.slice(start, end))
   }
-
-  /** cleanRange has run the expression over the whole source (and found garbage, unless `clean`). */
-  private wholeChecked = false
 
   /** The summary for a binary file, once the dump is read. */
   finish(): void {

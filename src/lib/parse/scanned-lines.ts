@@ -39,8 +39,7 @@ export interface ScannedLine {
   targetEnd: number
   /** The target name (one string per distinct name, shared: compare with ===). undefined for none. */
   target: string | undefined
-  /** The chain of the table the rule jumps to (undefined: no target, or an extension target), and its position in the table (-1 for none). */
-  targetChain: Chain | undefined
+  /** The position in its table's chain list of the chain the rule jumps to (-1: no target, or an extension target). */
   targetPosition: number
   /** The -j target has options after it (`-j DNAT --to-destination …`). */
   targetHasOptions: boolean
@@ -74,24 +73,26 @@ class LineFacts {
   ensure(count: number): void {
     if (count <= this.starts.length) return
     const size = Math.max(count, this.starts.length * 2)
-    const grow = <T extends Int32Array | Uint8Array | Float64Array>(old: T, make: (n: number) => T): T => {
-      const next = make(size)
-      next.set(old)
-      return next
-    }
-    this.lineStarts = grow(this.lineStarts, (n) => new Int32Array(n))
-    this.starts = grow(this.starts, (n) => new Int32Array(n))
-    this.ends = grow(this.ends, (n) => new Int32Array(n))
-    this.targetStarts = grow(this.targetStarts, (n) => new Int32Array(n))
-    this.targetEnds = grow(this.targetEnds, (n) => new Int32Array(n))
-    this.commentStarts = grow(this.commentStarts, (n) => new Int32Array(n))
-    this.commentEnds = grow(this.commentEnds, (n) => new Int32Array(n))
-    this.options = grow(this.options, (n) => new Uint8Array(n))
-    this.statistic = grow(this.statistic, (n) => new Uint8Array(n))
-    this.shapes = grow(this.shapes, (n) => new Uint8Array(n))
-    this.positions = grow(this.positions, (n) => new Int32Array(n))
-    this.packets = grow(this.packets, (n) => new Float64Array(n))
+    this.lineStarts = grown(this.lineStarts, size)
+    this.starts = grown(this.starts, size)
+    this.ends = grown(this.ends, size)
+    this.targetStarts = grown(this.targetStarts, size)
+    this.targetEnds = grown(this.targetEnds, size)
+    this.commentStarts = grown(this.commentStarts, size)
+    this.commentEnds = grown(this.commentEnds, size)
+    this.options = grown(this.options, size)
+    this.statistic = grown(this.statistic, size)
+    this.shapes = grown(this.shapes, size)
+    this.positions = grown(this.positions, size)
+    this.packets = grown(this.packets, size)
   }
+}
+
+/** A copy of `old` in a new array of `size` elements of its kind. */
+function grown<T extends Int32Array | Uint8Array | Float64Array>(old: T, size: number): T {
+  const next = new (old.constructor as new (size: number) => T)(size)
+  next.set(old)
+  return next
 }
 
 export class LineRunScanner {
@@ -115,7 +116,7 @@ export class LineRunScanner {
     this.scanner = new FastRuleScanner(text)
     this.statistic = new Cursor(text, 'statistic')
     this.tab = new Cursor(text, '\t')
-    this.line = {text, index: 0, count: 0, line: 0, lineStart: 0, start: 0, end: 0, packets: -1, targetStart: -1, targetEnd: -1, target: undefined, targetChain: undefined, targetPosition: -1, targetHasOptions: false, commentStart: -1, commentEnd: -1, mentionsStatistic: false, shape: 0}
+    this.line = {text, index: 0, count: 0, line: 0, lineStart: 0, start: 0, end: 0, packets: -1, targetStart: -1, targetEnd: -1, target: undefined, targetPosition: -1, targetHasOptions: false, commentStart: -1, commentEnd: -1, mentionsStatistic: false, shape: 0}
   }
 
   /**
@@ -151,9 +152,7 @@ export class LineRunScanner {
       line.targetStart = f.targetStarts[i]
       line.targetEnd = f.targetEnds[i]
       line.target = f.targets[i]
-      const position = f.positions[i]
-      line.targetPosition = position
-      line.targetChain = position < 0 ? undefined : this.chains[position]
+      line.targetPosition = f.positions[i]
       line.targetHasOptions = f.options[i] === 1
       line.commentStart = f.commentStarts[i]
       line.commentEnd = f.commentEnds[i]
